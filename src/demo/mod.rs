@@ -1,0 +1,1 @@
+//! The deterministic environment generator (being written).

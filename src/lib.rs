@@ -1,0 +1,7 @@
+//! pingscope: who has what, and why, in a PingOne environment.
+//!
+//! `model` is the pure core (snapshot, graph, access, search); `demo` generates believable
+//! environments of any size; `cli` renders answers for scripts and people.
+
+pub mod demo;
+pub mod model;

@@ -1,0 +1,1 @@
+//! Fuzzy search over every entity (being written).

@@ -1,0 +1,52 @@
+//! Making untrusted strings safe to print on a terminal.
+//!
+//! Every string from the API can carry escape sequences (which a terminal would obey), other
+//! control characters, or bidirectional overrides (which make text lie about its order). Before
+//! such a string reaches a terminal, C0 controls become their visible Control Pictures (ESC shows
+//! as ␛), and C1 controls, bidi overrides and isolates become U+FFFD.
+
+use std::borrow::Cow;
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+fn needs_cleaning(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// The string with every control character and bidi override made visible and harmless.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_cleaning) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+                '\u{7f}' => '\u{2421}',
+                c if needs_cleaning(c) => '\u{FFFD}',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_overrides_are_neutralised() {
+        assert_eq!(sanitize("plain ünïcode 🦀"), "plain ünïcode 🦀");
+        assert!(matches!(sanitize("plain"), Cow::Borrowed(_)));
+        assert_eq!(sanitize("a\u{1b}[2Jb"), "a␛[2Jb");
+        assert_eq!(sanitize("tab\there\nline"), "tab␉here␊line");
+        assert_eq!(sanitize("x\u{9b}31m"), "x\u{FFFD}31m");
+        assert_eq!(sanitize("evil\u{202e}gnp.exe"), "evil\u{FFFD}gnp.exe");
+        assert_eq!(sanitize("del\u{7f}"), "del␡");
+        for out in [sanitize("\u{1b}]52;c;AAAA\u{7}"), sanitize("\u{2066}x\u{2069}")] {
+            assert!(!out.chars().any(needs_cleaning), "{out:?}");
+        }
+    }
+}
