@@ -316,15 +316,19 @@ impl Snapshot {
                 }
             }
         };
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            let detail = match std::str::from_utf8(bytes) {
+                Ok(_) if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() => {
+                    "the top level is not a JSON object".to_owned()
+                }
+                _ => "not JSON".to_owned(),
+            };
+            return Err(SnapshotError::NotASnapshot { path, detail });
+        }
         // First pass: check the marker and version without building anything, so that a file
         // from a newer pingscope is named as such rather than as "damaged".
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-            serde_json::error::Category::Data => SnapshotError::NotASnapshot {
-                path: path.clone(),
-                detail: "the top level is not a JSON object".into(),
-            },
-            _ => json_error(e, path.clone()),
-        })?;
+        let header: Header = serde_json::from_slice(bytes).map_err(|e| json_error(e, path.clone()))?;
         match header.format {
             Some(IgnoredAnyOr::Value(f)) if f == FORMAT => {}
             _ => {
