@@ -3,5 +3,7 @@
 //! `model` is the pure core (snapshot, graph, access, search); `demo` generates believable
 //! environments of any size; `cli` renders answers for scripts and people.
 
+pub mod cli;
 pub mod demo;
 pub mod model;
+pub mod pingone;

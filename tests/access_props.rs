@@ -29,7 +29,10 @@ struct Spec {
 fn spec() -> impl Strategy<Value = Spec> {
     (1usize..9, 1usize..8).prop_flat_map(|(users, groups)| {
         (
-            proptest::collection::vec((0..users, 0..groups, 0u8..3, proptest::bool::weighted(0.1)), 0..25),
+            proptest::collection::vec(
+                (0..users, 0..groups, 0u8..3, proptest::bool::weighted(0.1)),
+                0..25,
+            ),
             proptest::collection::vec((0..groups, 0..groups), 0..14),
             proptest::collection::vec(proptest::bool::weighted(0.2), groups),
             proptest::collection::vec((0u8..3, 0usize..9, 0usize..5), 0..12),
@@ -42,15 +45,17 @@ fn spec() -> impl Strategy<Value = Spec> {
                 1..6,
             ),
         )
-            .prop_map(move |(memberships, nesting, dynamic, assignments, apps)| Spec {
-                users,
-                groups,
-                memberships,
-                nesting,
-                dynamic,
-                assignments,
-                apps,
-            })
+            .prop_map(
+                move |(memberships, nesting, dynamic, assignments, apps)| Spec {
+                    users,
+                    groups,
+                    memberships,
+                    nesting,
+                    dynamic,
+                    assignments,
+                    apps,
+                },
+            )
     })
 }
 
@@ -67,8 +72,10 @@ fn build(spec: &Spec) -> Snapshot {
                "scope": {"id": uid(7, 0), "type": "ENVIRONMENT"}})
     };
     let mut users: Vec<serde_json::Value> = (0..spec.users)
-        .map(|u| json!({"id": uid(1, u), "username": format!("u{u}"), "enabled": u % 3 != 0,
-                        "memberships": [], "roleAssignments": []}))
+        .map(|u| {
+            json!({"id": uid(1, u), "username": format!("u{u}"), "enabled": u % 3 != 0,
+                        "memberships": [], "roleAssignments": []})
+        })
         .collect();
     for &(u, g, kind, dangling) in &spec.memberships {
         let id = if dangling { uid(6, g) } else { uid(2, g) };
@@ -190,8 +197,12 @@ impl Reference {
         let (rule, gs, admin) = &spec.apps[a];
         let group_ok = match rule {
             0 => true,
-            1 => gs.iter().any(|g| g.is_some_and(|g| self.eff[u].contains(&g))),
-            2 => gs.iter().all(|g| g.is_some_and(|g| self.eff[u].contains(&g))),
+            1 => gs
+                .iter()
+                .any(|g| g.is_some_and(|g| self.eff[u].contains(&g))),
+            2 => gs
+                .iter()
+                .all(|g| g.is_some_and(|g| self.eff[u].contains(&g))),
             _ => false,
         };
         group_ok && (!admin || self.admin[u])
@@ -209,7 +220,10 @@ fn check_path(snap: &Snapshot, graph: &Graph, path: &Path) -> Result<(), String>
         let link = b.link.ok_or("missing link")?;
         let ok = match (a, &b.node, link) {
             (Node::User(u), Node::Group(g), l) => {
-                let ms = snap.users[u.ix()].memberships.as_ref().ok_or("no memberships")?;
+                let ms = snap.users[u.ix()]
+                    .memberships
+                    .as_ref()
+                    .ok_or("no memberships")?;
                 let gid = &graph.group(*g).id;
                 ms.iter().any(|m| {
                     &m.id == gid
@@ -225,7 +239,11 @@ fn check_path(snap: &Snapshot, graph: &Graph, path: &Path) -> Result<(), String>
                 .parent_groups
                 .as_ref()
                 .is_some_and(|ps| ps.iter().any(|r| r.id == graph.group(*p).id)),
-            (Node::User(_) | Node::Group(_) | Node::App(_), Node::Role(_) | Node::UnresolvedRole(_), Link::Assigned(ai)) => {
+            (
+                Node::User(_) | Node::Group(_) | Node::App(_),
+                Node::Role(_) | Node::UnresolvedRole(_),
+                Link::Assigned(ai),
+            ) => {
                 let asg = graph.assignment(ai);
                 match (a, asg.principal) {
                     (Node::User(u), Principal::User(p)) => *u == p,
@@ -235,11 +253,12 @@ fn check_path(snap: &Snapshot, graph: &Graph, path: &Path) -> Result<(), String>
                 }
             }
             (Node::User(_), Node::App(_), Link::Open) => true,
-            (Node::Group(g), Node::App(x), Link::AnyGroup | Link::AllGroups) => snap.applications[x.ix()]
-                .access_control
-                .as_ref()
-                .and_then(|c| c.group.as_ref())
-                .is_some_and(|gp| gp.groups.iter().any(|r| r.id == graph.group(*g).id)),
+            (Node::Group(g), Node::App(x), Link::AnyGroup | Link::AllGroups) => snap.applications
+                [x.ix()]
+            .access_control
+            .as_ref()
+            .and_then(|c| c.group.as_ref())
+            .is_some_and(|gp| gp.groups.iter().any(|r| r.id == graph.group(*g).id)),
             (Node::Role(r), Node::App(_), Link::AdminRole) => graph.admin_role[r.ix()],
             _ => false,
         };
@@ -426,10 +445,14 @@ fn an_indirect_membership_explained_by_nesting_shows_the_nesting() {
     let graph = Graph::build(build(&spec));
     let a = Access::compute(&graph, UserIx(0));
     let p = a.groups.path_to(GroupIx(1)).unwrap();
-    assert_eq!(p.render(&graph, |s| s.to_owned()), "u0 → g0 (direct member) → g1 (nested)");
+    assert_eq!(
+        p.render(&graph, |s| s.to_owned()),
+        "u0 → g0 (direct member) → g1 (nested)"
+    );
     let m = Members::compute(&graph, GroupIx(1));
     assert_eq!(
-        m.path(&graph, &m.members[0]).render(&graph, |s| s.to_owned()),
+        m.path(&graph, &m.members[0])
+            .render(&graph, |s| s.to_owned()),
         "u0 → g0 (direct member) → g1 (nested)"
     );
 }

@@ -189,7 +189,10 @@ pub fn role_path(graph: &Graph, eg: &EffectiveGroups, grant: RoleGrant) -> Path 
             .path_to(g)
             .unwrap_or_else(|| Path::start(Node::User(eg.user))),
     };
-    path.push(role_node(graph, grant.assignment), Link::Assigned(grant.assignment));
+    path.push(
+        role_node(graph, grant.assignment),
+        Link::Assigned(grant.assignment),
+    );
     path
 }
 
@@ -360,7 +363,12 @@ fn stage_gaps(graph: &Graph, stages: &[Stage]) -> Vec<String> {
 fn user_gaps(graph: &Graph, eg: &EffectiveGroups) -> Vec<String> {
     let mut out = stage_gaps(
         graph,
-        &[Stage::Users, Stage::Groups, Stage::Roles, Stage::Applications],
+        &[
+            Stage::Users,
+            Stage::Groups,
+            Stage::Roles,
+            Stage::Applications,
+        ],
     );
     let u = eg.user.ix();
     if !graph.memberships_read[u] {
@@ -369,19 +377,18 @@ fn user_gaps(graph: &Graph, eg: &EffectiveGroups) -> Vec<String> {
     if !graph.user_assignments_read[u] {
         out.push("this user's role assignments were not read".into());
     }
-    let unread = |read: &[bool]| {
-        eg.reaches()
-            .iter()
-            .filter(|r| !read[r.group.ix()])
-            .count()
-    };
+    let unread = |read: &[bool]| eg.reaches().iter().filter(|r| !read[r.group.ix()]).count();
     let n = unread(&graph.parents_read);
     if n > 0 {
-        out.push(format!("the parents of {n} of this user's groups were not read"));
+        out.push(format!(
+            "the parents of {n} of this user's groups were not read"
+        ));
     }
     let n = unread(&graph.group_assignments_read);
     if n > 0 {
-        out.push(format!("the role assignments of {n} of this user's groups were not read"));
+        out.push(format!(
+            "the role assignments of {n} of this user's groups were not read"
+        ));
     }
     out
 }
@@ -592,9 +599,15 @@ pub struct WhoCan {
 pub enum Admit {
     Open,
     /// Member of the listed group `descent` (index into the listed-group descents).
-    Group { descent: usize, member: Member, all: bool },
+    Group {
+        descent: usize,
+        member: Member,
+        all: bool,
+    },
     /// Holder of an admin role (index into the admin holdings).
-    AdminRole { holding: usize },
+    AdminRole {
+        holding: usize,
+    },
 }
 
 impl WhoCan {
@@ -612,7 +625,7 @@ impl WhoCan {
         );
         let mut unknown_rule = None;
         // Per user: the grounds collected so far, and how many conditions they satisfy.
-        let mut grounds: Vec<Vec<Admit>> = vec![Vec::new(); 0];
+        let mut grounds: Vec<Vec<Admit>> = Vec::new();
         let mut descents = Vec::new();
         let mut admins = Holders::default();
         let mut needed = 0usize;
@@ -621,7 +634,9 @@ impl WhoCan {
         if policy.is_open() {
             return WhoCan {
                 app,
-                admitted: (0..n as u32).map(|u| (UserIx(u), vec![Admit::Open])).collect(),
+                admitted: (0..n as u32)
+                    .map(|u| (UserIx(u), vec![Admit::Open]))
+                    .collect(),
                 descents,
                 admins,
                 incomplete: stage_gaps(graph, &[Stage::Users]),
@@ -653,10 +668,7 @@ impl WhoCan {
                     }
                 }
                 GroupMatch::All => {
-                    let dangling = gp
-                        .groups
-                        .iter()
-                        .any(|g| matches!(g, GroupRef::Dangling(_)));
+                    let dangling = gp.groups.iter().any(|g| matches!(g, GroupRef::Dangling(_)));
                     needed += 1;
                     let mut count = vec![0u32; n];
                     let known: Vec<GroupIx> = gp

@@ -144,7 +144,9 @@ impl Refusal {
             Refusal::NotInAnyGroup(gs) if gs.is_empty() => {
                 "ANY_GROUP lists no group, so nobody qualifies".into()
             }
-            Refusal::NotInAnyGroup(gs) => format!("not a member of any of: {} (ANY_GROUP)", names(gs)),
+            Refusal::NotInAnyGroup(gs) => {
+                format!("not a member of any of: {} (ANY_GROUP)", names(gs))
+            }
             Refusal::MissingGroups(gs) => format!("missing group {} (ALL_GROUPS)", names(gs)),
             Refusal::NoAdminRole => format!(
                 "holds none of {} (ADMIN_USERS_ONLY)",

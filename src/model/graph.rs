@@ -247,7 +247,13 @@ impl Graph {
         let user_ix = index_of(&users, |u| &u.id, UserIx, "users", &mut warnings);
         let group_ix = index_of(&groups, |g| &g.id, GroupIx, "groups", &mut warnings);
         let role_ix = index_of(&roles, |r| &r.id, RoleIx, "roles", &mut warnings);
-        let app_ix = index_of(&applications, |a| &a.id, AppIx, "applications", &mut warnings);
+        let app_ix = index_of(
+            &applications,
+            |a| &a.id,
+            AppIx,
+            "applications",
+            &mut warnings,
+        );
         let pop_ix = index_of(&populations, |p| &p.id, PopIx, "populations", &mut warnings);
 
         // Memberships.
@@ -331,7 +337,12 @@ impl Graph {
         let group_assignments_read: Vec<bool> = groups
             .iter_mut()
             .enumerate()
-            .map(|(i, g)| take(Principal::Group(GroupIx(i as u32)), g.role_assignments.take()))
+            .map(|(i, g)| {
+                take(
+                    Principal::Group(GroupIx(i as u32)),
+                    g.role_assignments.take(),
+                )
+            })
             .collect();
         let app_assignments_read: Vec<bool> = applications
             .iter_mut()
@@ -475,11 +486,15 @@ impl Graph {
         if let Some(u) = self.user_by_id(&Id::new(key)) {
             return Some(u);
         }
-        let pos = self.users.iter().position(|u| u.username == key).or_else(|| {
-            self.users
-                .iter()
-                .position(|u| u.username.eq_ignore_ascii_case(key))
-        })?;
+        let pos = self
+            .users
+            .iter()
+            .position(|u| u.username == key)
+            .or_else(|| {
+                self.users
+                    .iter()
+                    .position(|u| u.username.eq_ignore_ascii_case(key))
+            })?;
         Some(UserIx(pos as u32))
     }
 

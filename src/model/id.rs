@@ -39,7 +39,11 @@ impl Id {
         match self {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                out.push_str(uuid::Uuid::from_u128(*v).hyphenated().encode_lower(&mut buf));
+                out.push_str(
+                    uuid::Uuid::from_u128(*v)
+                        .hyphenated()
+                        .encode_lower(&mut buf),
+                );
             }
             Id::Text(t) => out.push_str(t),
         }
@@ -51,7 +55,11 @@ impl fmt::Display for Id {
         match self {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                f.write_str(uuid::Uuid::from_u128(*v).hyphenated().encode_lower(&mut buf))
+                f.write_str(
+                    uuid::Uuid::from_u128(*v)
+                        .hyphenated()
+                        .encode_lower(&mut buf),
+                )
             }
             Id::Text(t) => f.write_str(t),
         }
@@ -75,7 +83,11 @@ impl Serialize for Id {
         match self {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                s.serialize_str(uuid::Uuid::from_u128(*v).hyphenated().encode_lower(&mut buf))
+                s.serialize_str(
+                    uuid::Uuid::from_u128(*v)
+                        .hyphenated()
+                        .encode_lower(&mut buf),
+                )
             }
             Id::Text(t) => s.serialize_str(t),
         }

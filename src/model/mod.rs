@@ -16,4 +16,4 @@ pub use access::{Access, EffectiveGroups, Grants, Holders, Members, WhoCan};
 pub use entities::*;
 pub use explain::{Hop, Link, Node, Path, Refusal};
 pub use graph::{AppIx, AssignIx, Graph, GroupIx, PopIx, Principal, RoleIx, UserIx};
-pub use snapshot::{Coverage, Meta, Snapshot, SnapshotError, Source, Stage, StageState};
+pub use snapshot::{Coverage, Gap, Meta, Snapshot, SnapshotError, Source, Stage, StageState};

@@ -239,7 +239,9 @@ pub enum SnapshotError {
         "{path} was written by a newer pingscope (snapshot format {found}; this build reads up to {VERSION}): upgrade pingscope"
     )]
     TooNew { path: PathBuf, found: u32 },
-    #[error("{path} is truncated (it ends at line {line}, column {column}): take the snapshot again")]
+    #[error(
+        "{path} is truncated (it ends at line {line}, column {column}): take the snapshot again"
+    )]
     Truncated {
         path: PathBuf,
         line: usize,
@@ -328,7 +330,8 @@ impl Snapshot {
         }
         // First pass: check the marker and version without building anything, so that a file
         // from a newer pingscope is named as such rather than as "damaged".
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| json_error(e, path.clone()))?;
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|e| json_error(e, path.clone()))?;
         match header.format {
             Some(IgnoredAnyOr::Value(f)) if f == FORMAT => {}
             _ => {
@@ -477,14 +480,22 @@ mod tests {
         let msg = Snapshot::read(Path::new("/nonexistent/s.json"))
             .unwrap_err()
             .to_string();
-        assert!(msg.starts_with("cannot read snapshot /nonexistent/s.json"), "{msg}");
+        assert!(
+            msg.starts_with("cannot read snapshot /nonexistent/s.json"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn coverage_reports_incomplete_stages() {
         let mut c = Coverage::complete();
         assert!(c.incomplete().is_empty());
-        c.set(Stage::UserRoleAssignments, StageState::Partial, 10, Some(20));
+        c.set(
+            Stage::UserRoleAssignments,
+            StageState::Partial,
+            10,
+            Some(20),
+        );
         assert_eq!(c.incomplete(), vec![Stage::UserRoleAssignments]);
         assert!(!Coverage::default().is_complete(Stage::Users));
     }

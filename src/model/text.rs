@@ -45,7 +45,10 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}31m"), "x\u{FFFD}31m");
         assert_eq!(sanitize("evil\u{202e}gnp.exe"), "evil\u{FFFD}gnp.exe");
         assert_eq!(sanitize("del\u{7f}"), "del␡");
-        for out in [sanitize("\u{1b}]52;c;AAAA\u{7}"), sanitize("\u{2066}x\u{2069}")] {
+        for out in [
+            sanitize("\u{1b}]52;c;AAAA\u{7}"),
+            sanitize("\u{2066}x\u{2069}"),
+        ] {
             assert!(!out.chars().any(needs_cleaning), "{out:?}");
         }
     }

@@ -1,0 +1,289 @@
+//! Human-readable output: aligned tables with every API string sanitised and measured by its
+//! display width, so hostile names can neither drive the terminal nor break the columns.
+
+use std::io::{self, Write};
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::model::access::{Holder, Holders, Members};
+use crate::model::text::sanitize;
+use crate::model::*;
+
+use super::views::policy_text;
+
+/// The widest a cell may be before it is cut (by display width, with an ellipsis).
+const MAX_CELL: usize = 48;
+
+/// `s` sanitised and cut to `max` columns.
+pub fn fit(s: &str, max: usize) -> String {
+    let clean = sanitize(s);
+    if clean.width() <= max {
+        return clean.into_owned();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in clean.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[derive(Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn row<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, cells: I) {
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| fit(c.as_ref(), MAX_CELL))
+                .collect(),
+        );
+    }
+
+    /// The last column is not cut, so that why-chains stay whole.
+    pub fn row_with_tail<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        &mut self,
+        cells: I,
+        tail: &str,
+    ) {
+        let mut row: Vec<String> = cells
+            .into_iter()
+            .map(|c| fit(c.as_ref(), MAX_CELL))
+            .collect();
+        row.push(sanitize(tail).into_owned());
+        self.rows.push(row);
+    }
+
+    pub fn write(&self, w: &mut impl Write, indent: &str) -> io::Result<()> {
+        let cols = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![0; cols];
+        for row in &self.rows {
+            for (i, c) in row.iter().enumerate() {
+                widths[i] = widths[i].max(c.width());
+            }
+        }
+        for row in &self.rows {
+            let mut line = String::from(indent);
+            for (i, c) in row.iter().enumerate() {
+                line.push_str(c);
+                if i + 1 < row.len() {
+                    line.extend(std::iter::repeat_n(' ', widths[i] - c.width() + 2));
+                }
+            }
+            writeln!(w, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
+    if b { yes } else { no }
+}
+
+fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
+    if !incomplete.is_empty() {
+        writeln!(w, "\nINCOMPLETE: {}", incomplete.join("; "))?;
+    }
+    Ok(())
+}
+
+pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::Result<()> {
+    let user = graph.user(u);
+    let mut facts = vec![
+        yes_no(user.enabled, "enabled", "DISABLED").to_owned(),
+        match user.mfa_enabled {
+            Some(true) => "MFA on".to_owned(),
+            Some(false) => "MFA off".to_owned(),
+            None => "MFA unknown".to_owned(),
+        },
+    ];
+    if user.is_locked() {
+        facts.push("LOCKED".into());
+    }
+    writeln!(
+        w,
+        "{}  {}  {}",
+        fit(&user.username, MAX_CELL),
+        fit(&user.display_name().unwrap_or_default(), MAX_CELL),
+        facts.join(" · ")
+    )?;
+
+    let eg = &a.groups;
+    let direct = eg
+        .reaches()
+        .iter()
+        .filter(|r| r.via == access::Via::Membership(Link::Direct))
+        .count();
+    writeln!(w, "\nGroups ({direct} direct, {} more)", eg.len() - direct)?;
+    let mut t = Table::default();
+    for r in eg.reaches() {
+        let why = eg
+            .path_to(r.group)
+            .map(|p| p.render(graph, |s| sanitize(s).into_owned()))
+            .unwrap_or_default();
+        t.row_with_tail([graph.group(r.group).name.as_str()], &why);
+    }
+    t.write(w, "  ")?;
+
+    writeln!(w, "\nRoles ({})", a.roles.len())?;
+    let mut t = Table::default();
+    for grant in &a.roles {
+        let asg = graph.assignment(grant.assignment);
+        let via = match grant.holder {
+            Holder::User => "assigned to the user".to_owned(),
+            Holder::Group(g) => format!("via group {}", graph.group(g).name),
+        };
+        t.row([
+            graph.node_name(&access::role_node(graph, grant.assignment)),
+            graph.scope_label(&asg.raw.scope),
+            via,
+        ]);
+    }
+    t.write(w, "  ")?;
+
+    let admitted: Vec<&access::AppDecision> = a.admitted().collect();
+    writeln!(
+        w,
+        "\nApplications ({} of {})",
+        admitted.len(),
+        graph.apps.len()
+    )?;
+    let mut t = Table::default();
+    for d in &admitted {
+        let app = graph.app(d.app);
+        let why = d
+            .paths(graph, eg)
+            .iter()
+            .map(|p| p.render(graph, |s| sanitize(s).into_owned()))
+            .collect::<Vec<_>>()
+            .join("  AND  ");
+        t.row_with_tail(
+            [app.name.as_str(), yes_no(app.enabled, "", "app disabled")],
+            &why,
+        );
+    }
+    t.write(w, "  ")?;
+
+    let refused: Vec<&access::AppDecision> = a.apps.iter().filter(|d| !d.admitted()).collect();
+    writeln!(w, "\nRefused ({})", refused.len())?;
+    let mut t = Table::default();
+    for d in refused {
+        let reasons: Vec<String> = d.refusals.iter().map(|r| r.describe(graph)).collect();
+        t.row_with_tail([graph.app(d.app).name.as_str()], &reasons.join("; "));
+    }
+    t.write(w, "  ")?;
+    write_incomplete(w, &a.incomplete)
+}
+
+pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()> {
+    let app = graph.app(who.app);
+    writeln!(
+        w,
+        "{}  {}  {}  policy: {}",
+        fit(&app.name, MAX_CELL),
+        app.kind,
+        yes_no(app.enabled, "enabled", "DISABLED"),
+        sanitize(&policy_text(graph, who.app))
+    )?;
+    if let Some(rule) = &who.unknown_rule {
+        writeln!(
+            w,
+            "access rule {} is unknown to pingscope: nobody is listed",
+            sanitize(rule)
+        )?;
+    }
+    writeln!(w, "\nUsers ({})", who.admitted.len())?;
+    let mut t = Table::default();
+    for (u, admits) in &who.admitted {
+        let user = graph.user(*u);
+        let why = who
+            .paths(graph, *u, admits)
+            .iter()
+            .map(|p| p.render(graph, |s| sanitize(s).into_owned()))
+            .collect::<Vec<_>>()
+            .join("  AND  ");
+        t.row_with_tail(
+            [user.username.as_str(), yes_no(user.enabled, "", "disabled")],
+            &why,
+        );
+    }
+    t.write(w, "  ")?;
+    let mut incomplete = who.incomplete.clone();
+    if let Some(rule) = &who.unknown_rule {
+        incomplete.push(format!("access rule {rule} is unknown to pingscope"));
+    }
+    write_incomplete(w, &incomplete)
+}
+
+pub fn holders(w: &mut impl Write, graph: &Graph, title: &str, h: &Holders) -> io::Result<()> {
+    writeln!(w, "{}  ({} holdings)", sanitize(title), h.holdings.len())?;
+    let mut t = Table::default();
+    for holding in &h.holdings {
+        let (name, assignment) = match *holding {
+            access::Holding::User {
+                user, assignment, ..
+            } => (graph.user(user).username.clone(), assignment),
+            access::Holding::App { app, assignment } => {
+                (format!("{} (application)", graph.app(app).name), assignment)
+            }
+        };
+        let scope = graph.scope_label(&graph.assignment(assignment).raw.scope);
+        let why = h
+            .path(graph, holding)
+            .render(graph, |s| sanitize(s).into_owned());
+        t.row_with_tail([name, scope], &why);
+    }
+    t.write(w, "  ")
+}
+
+pub fn members(w: &mut impl Write, graph: &Graph, m: &Members) -> io::Result<()> {
+    let g = graph.group(m.descent.root);
+    let direct = m.members.iter().filter(|x| m.is_direct(x)).count();
+    writeln!(
+        w,
+        "{}  ({} members: {direct} direct, {} through nesting or filters)",
+        fit(&g.name, MAX_CELL),
+        m.members.len(),
+        m.members.len() - direct
+    )?;
+    let mut t = Table::default();
+    for x in &m.members {
+        let why = m.path(graph, x).render(graph, |s| sanitize(s).into_owned());
+        t.row_with_tail([graph.user(x.user).username.as_str()], &why);
+    }
+    t.write(w, "  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_sanitised_and_cut_by_display_width() {
+        assert_eq!(fit("a\u{1b}[31mb", 20), "a␛[31mb");
+        let wide = "漢字漢字漢字漢字漢字";
+        let cut = fit(wide, 7);
+        assert!(cut.width() <= 7, "{cut}");
+        assert!(cut.ends_with('…'));
+        let mut t = Table::default();
+        t.row(["漢字", "x"]);
+        t.row(["ab", "y"]);
+        let mut out = Vec::new();
+        t.write(&mut out, "").unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let cols: Vec<usize> = text
+            .lines()
+            .map(|l| l[..l.rfind(['x', 'y']).unwrap()].width())
+            .collect();
+        assert_eq!(cols[0], cols[1], "{text}");
+    }
+}

@@ -1,0 +1,401 @@
+//! The scripting CLI. stdout carries only results; diagnostics go to stderr.
+
+pub mod export;
+pub mod human;
+pub mod live;
+pub mod views;
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+
+use crate::demo;
+use crate::model::*;
+
+/// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json`).
+pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pingscope",
+    version,
+    about = "Who has what, and why, in a PingOne environment (read-only)",
+    after_help = "Examples:\n  pingscope --demo access maria.garcia\n  pingscope --demo who-can \"Payroll\" --json\n  pingscope --snapshot prod.json export --format csv > access.csv"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Use the bundled demo environment (no account needed).
+    #[arg(long, global = true, conflicts_with = "snapshot")]
+    pub demo: bool,
+    /// Read a snapshot file written by `pingscope snapshot save` or `pingscope demo generate`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub live: live::LiveArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Everything a user reaches (groups, roles, applications), each with the chain that explains it.
+    Access {
+        /// User id or exact username.
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who can use an application, each with the chain that admits them.
+    WhoCan {
+        /// Application id or exact name.
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who holds an admin role (users, through groups, and worker applications), at which scope.
+    Holders {
+        /// Role id or exact name.
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who is in a group, directly and through nested groups.
+    Members {
+        /// Group id or exact name.
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The whole user × application / role matrix, one row per grant with its reason.
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: export::Format,
+        #[arg(long, value_enum, default_value = "all")]
+        what: export::What,
+    },
+    /// Counts, coverage and provenance of the loaded environment.
+    Stats {
+        #[arg(long)]
+        json: bool,
+        /// Print the process's peak resident memory to stderr (for benchmarks).
+        #[arg(long, hide = true)]
+        peak_rss: bool,
+    },
+    /// Snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// The demo environment and its generator.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCommand {
+    /// Write the loaded environment to FILE (atomically, readable by you only).
+    Save { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Generate an environment of any size (deterministic for a seed) and write it as a snapshot.
+    Generate {
+        /// Number of users (default: the bundled demo's parameters).
+        #[arg(long)]
+        users: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        groups: usize,
+        #[arg(long, default_value_t = 0)]
+        apps: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Where the data came from, for messages.
+fn source_name(src: &SourceArgs) -> String {
+    match &src.snapshot {
+        Some(p) => p.display().to_string(),
+        None if src.demo => "the demo environment".into(),
+        None => match &src.live.environment_id {
+            Some(id) => format!("environment {id}"),
+            None => "the environment".into(),
+        },
+    }
+}
+
+pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
+    if let Some(path) = &src.snapshot {
+        return Ok(Snapshot::read(path)?);
+    }
+    if src.demo {
+        return Ok(Snapshot::from_bytes(
+            DEMO_SNAPSHOT,
+            Path::new("<bundled demo>"),
+        )?);
+    }
+    if src.live.is_configured() {
+        let (snapshot, summary) = live::load(&src.live, None)?;
+        eprintln!("{summary}");
+        let gaps = snapshot.coverage.incomplete();
+        if !gaps.is_empty() {
+            let labels: Vec<&str> = gaps.iter().map(|s| s.label()).collect();
+            eprintln!(
+                "incomplete: {} (see `stats` for details)",
+                labels.join(", ")
+            );
+            for gap in snapshot.coverage.gaps.iter().take(5) {
+                eprintln!("  {}", text::sanitize(&gap.message));
+            }
+        }
+        return Ok(snapshot);
+    }
+    bail!(
+        "no environment to read: add --demo for the bundled demo, --snapshot FILE, or set \
+         PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET and PINGONE_REGION_CODE"
+    )
+}
+
+pub fn load_graph(src: &SourceArgs) -> Result<Graph> {
+    Ok(Graph::build(load_snapshot(src)?))
+}
+
+fn generate_params(users: Option<usize>, groups: usize, apps: usize, seed: u64) -> demo::Params {
+    match users {
+        None => demo::Params::demo(),
+        Some(n) => {
+            let groups = if groups == 0 {
+                (n / 20).max(60)
+            } else {
+                groups
+            };
+            let apps = if apps == 0 {
+                (n / 100).clamp(30, 1000)
+            } else {
+                apps
+            };
+            demo::Params::sized(n, groups, apps, seed)
+        }
+    }
+}
+
+/// Runs one command; the returned error is printed as one line by `main`.
+pub fn run(cli: Cli) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let Some(command) = cli.command else {
+        if cli.source.demo || cli.source.snapshot.is_some() || cli.source.live.is_configured() {
+            let graph = load_graph(&cli.source)?;
+            stats(&mut out, &graph, false)?;
+            writeln!(
+                out,
+                "\nTry: pingscope {} access {}",
+                if cli.source.demo {
+                    "--demo"
+                } else {
+                    "--snapshot FILE"
+                },
+                graph.users.first().map_or("USER", |u| u.username.as_str())
+            )?;
+            return Ok(out.flush()?);
+        }
+        eprintln!(
+            "pingscope explores who has what, and why, in a PingOne environment.\n\
+             Try the bundled demo:   pingscope --demo access {}\n\
+             Or a snapshot file:     pingscope --snapshot FILE stats\n\
+             See `pingscope --help` for every command.",
+            demo::people_of_note::DEEP_NESTING
+        );
+        return Ok(());
+    };
+    match command {
+        Command::Access { user, json } => {
+            let graph = load_graph(&cli.source)?;
+            let u = graph.find_user(&user).ok_or_else(|| {
+                eyre!(
+                    "no user with id or username {user:?} in {}",
+                    source_name(&cli.source)
+                )
+            })?;
+            let a = Access::compute(&graph, u);
+            if json {
+                views::write_json(&mut out, &views::access_view(&graph, u, &a))?;
+            } else {
+                human::access(&mut out, &graph, u, &a)?;
+            }
+        }
+        Command::WhoCan { app, json } => {
+            let graph = load_graph(&cli.source)?;
+            let a = graph.find_app(&app).ok_or_else(|| {
+                eyre!(
+                    "no application with id or name {app:?} in {}",
+                    source_name(&cli.source)
+                )
+            })?;
+            let who = WhoCan::compute(&graph, a);
+            if json {
+                views::write_json(&mut out, &views::who_can_view(&graph, &who))?;
+            } else {
+                human::who_can(&mut out, &graph, &who)?;
+            }
+        }
+        Command::Holders { role, json } => {
+            let graph = load_graph(&cli.source)?;
+            let r = graph.find_role(&role).ok_or_else(|| {
+                eyre!(
+                    "no role with id or name {role:?} in {}",
+                    source_name(&cli.source)
+                )
+            })?;
+            let holders = Holders::of_role(&graph, r);
+            if json {
+                views::write_json(
+                    &mut out,
+                    &serde_json::json!({
+                        "role": {"id": graph.role(r).id.to_string(), "name": graph.role(r).name},
+                        "count": holders.holdings.len(),
+                        "holders": views::LazySeq::new(views::holder_entries(&graph, &holders)),
+                    }),
+                )?;
+            } else {
+                human::holders(&mut out, &graph, &graph.role(r).name, &holders)?;
+            }
+        }
+        Command::Members { group, json } => {
+            let graph = load_graph(&cli.source)?;
+            let g = graph.find_group(&group).ok_or_else(|| {
+                eyre!(
+                    "no group with id or name {group:?} in {}",
+                    source_name(&cli.source)
+                )
+            })?;
+            let members = Members::compute(&graph, g);
+            if json {
+                views::write_json(
+                    &mut out,
+                    &serde_json::json!({
+                        "group": {"id": graph.group(g).id.to_string(), "name": graph.group(g).name},
+                        "count": members.members.len(),
+                        "users": views::LazySeq::new(views::member_entries(&graph, &members)),
+                    }),
+                )?;
+            } else {
+                human::members(&mut out, &graph, &members)?;
+            }
+        }
+        Command::Export { format, what } => {
+            let graph = load_graph(&cli.source)?;
+            export::export(&graph, format, what, &mut out)?;
+        }
+        Command::Stats { json, peak_rss } => {
+            let graph = load_graph(&cli.source)?;
+            stats(&mut out, &graph, json)?;
+            if peak_rss {
+                eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
+            }
+        }
+        Command::Snapshot(SnapshotCommand::Save { file }) => {
+            let snapshot = load_snapshot(&cli.source)?;
+            snapshot.write(&file)?;
+            eprintln!("wrote {}", file.display());
+        }
+        Command::Demo(DemoCommand::Generate {
+            users,
+            groups,
+            apps,
+            seed,
+            out: file,
+        }) => {
+            let params = generate_params(users, groups, apps, seed);
+            let snapshot = demo::generate(&params);
+            snapshot
+                .write(&file)
+                .wrap_err("cannot save the generated environment")?;
+            eprintln!(
+                "wrote {} ({} users, {} groups, {} applications)",
+                file.display(),
+                snapshot.users.len(),
+                snapshot.groups.len(),
+                snapshot.applications.len()
+            );
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
+    let source = match &graph.meta.source {
+        Source::Live { api_url } => format!("live {api_url}"),
+        Source::Generated { seed } => format!("generated (seed {seed})"),
+    };
+    let counts = serde_json::json!({
+        "users": graph.users.len(),
+        "groups": graph.groups.len(),
+        "roles": graph.roles.len(),
+        "applications": graph.apps.len(),
+        "populations": graph.populations.len(),
+        "roleAssignments": graph.assignments.len(),
+        "memberships": graph.user_groups.edge_count(),
+        "nestingLinks": graph.group_parents.edge_count(),
+    });
+    let incomplete: Vec<&str> = graph
+        .coverage
+        .incomplete()
+        .into_iter()
+        .map(Stage::label)
+        .collect();
+    if json {
+        views::write_json(
+            &mut *out,
+            &serde_json::json!({
+                "environment": {"id": graph.environment.id.as_ref().map(ToString::to_string), "name": graph.environment.name},
+                "source": source,
+                "takenAt": graph.meta.taken_at.to_string(),
+                "counts": counts,
+                "incompleteStages": incomplete,
+                "gaps": graph.coverage.gaps.len(),
+                "warnings": graph.warnings,
+            }),
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} · {} · taken {}",
+        human::fit(&graph.environment.name, 60),
+        source,
+        graph.meta.taken_at
+    )?;
+    if let Some(map) = counts.as_object() {
+        let mut t = human::Table::default();
+        for (k, v) in map {
+            t.row([k.as_str(), &v.to_string()]);
+        }
+        t.write(out, "  ")?;
+    }
+    if incomplete.is_empty() {
+        writeln!(out, "coverage: complete")?;
+    } else {
+        writeln!(out, "coverage: incomplete: {}", incomplete.join(", "))?;
+    }
+    for w in &graph.warnings {
+        writeln!(out, "warning: {}", text::sanitize(w))?;
+    }
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

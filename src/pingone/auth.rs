@@ -1,0 +1,158 @@
+//! The worker app's access token: client credentials, refreshed before it expires and once on a
+//! 401, with one refresh shared by every request in flight.
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::config::{AuthMethod, Connection};
+use super::error::{ApiError, OAuthErrorBody, Resource, Secret};
+use super::http::Counters;
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub secret: Secret,
+    /// Increases with every new token; a 401 invalidates only the token it was seen with.
+    pub generation: u64,
+    expires: Instant,
+}
+
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    current: Mutex<Option<Token>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl TokenCache {
+    fn valid(&self) -> Option<Token> {
+        let guard = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .as_ref()
+            .filter(|t| Instant::now() < t.expires)
+            .cloned()
+    }
+
+    /// A valid token, fetching one if needed. Concurrent callers wait for one fetch.
+    pub async fn get(
+        &self,
+        http: &reqwest::Client,
+        conn: &Connection,
+        counters: &Counters,
+    ) -> Result<Token, ApiError> {
+        if let Some(t) = self.valid() {
+            return Ok(t);
+        }
+        let _one_at_a_time = self.refresh.lock().await;
+        if let Some(t) = self.valid() {
+            return Ok(t);
+        }
+        let generation = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map_or(1, |t| t.generation + 1);
+        counters.token_requests.fetch_add(1, Ordering::Relaxed);
+        let token = fetch(http, conn, generation).await?;
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets the token of this generation (after a 401), unless a newer one already replaced it.
+    pub fn invalidate(&self, generation: u64) {
+        let mut guard = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.as_ref().is_some_and(|t| t.generation == generation) {
+            *guard = None;
+        }
+    }
+}
+
+async fn fetch(
+    http: &reqwest::Client,
+    conn: &Connection,
+    generation: u64,
+) -> Result<Token, ApiError> {
+    let url = conn.token_url();
+    let mut form = vec![("grant_type", "client_credentials")];
+    let mut req = http.post(&url);
+    match conn.auth_method {
+        AuthMethod::Basic => {
+            req = req.basic_auth(&conn.client_id, Some(conn.client_secret.expose()));
+        }
+        AuthMethod::Post => {
+            form.push(("client_id", conn.client_id.as_str()));
+            form.push(("client_secret", conn.client_secret.expose()));
+        }
+    }
+    let host = conn
+        .auth_url
+        .host_str()
+        .unwrap_or("the auth server")
+        .to_owned();
+    let mut last = None;
+    // Token requests retry transient failures a few times; credentials errors are final.
+    for attempt in 0..4u32 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+        }
+        let Some(r) = req.try_clone() else { break };
+        let resp = match r.form(&form).send().await {
+            Ok(resp) => resp,
+            Err(e) => {
+                last = Some(ApiError::Network {
+                    host: host.clone(),
+                    detail: if e.is_timeout() {
+                        "timed out"
+                    } else {
+                        "connection failed"
+                    }
+                    .into(),
+                });
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.unwrap_or_default();
+        if (200..300).contains(&status) {
+            let t: TokenResponse = serde_json::from_slice(&body).map_err(|_| ApiError::Decode {
+                path: format!("/{}/as/token", conn.auth_environment_id),
+                detail: "the token response has no access_token".into(),
+            })?;
+            let ttl = Duration::from_secs(t.expires_in.unwrap_or(3600).max(1));
+            // Refresh early: a minute before expiry, or a quarter of a short lifetime.
+            let margin = Duration::from_secs(60).min(ttl / 4);
+            return Ok(Token {
+                secret: Secret::new(t.access_token),
+                generation,
+                expires: Instant::now() + ttl - margin,
+            });
+        }
+        if matches!(status, 408 | 429 | 500 | 502 | 503 | 504) {
+            last = Some(ApiError::Http {
+                status,
+                resource: Resource::Token,
+                path: format!("/{}/as/token", conn.auth_environment_id),
+                body: serde_json::from_slice(&body).unwrap_or_default(),
+            });
+            continue;
+        }
+        return Err(ApiError::Token {
+            status,
+            body: serde_json::from_slice::<OAuthErrorBody>(&body).unwrap_or_default(),
+            auth_url: conn.auth_url.to_string(),
+        });
+    }
+    Err(last.unwrap_or_else(|| ApiError::Network {
+        host,
+        detail: "no response".into(),
+    }))
+}

@@ -1,0 +1,390 @@
+//! The HTTP client: GET-only by construction (plus the token POST, in `auth`), with retries,
+//! `Retry-After`, exponential back-off with jitter, a token shared by every request, and a rate
+//! limiter that learns the tenant's rate from its 429s.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::auth::TokenCache;
+use super::config::{Connection, Tuning};
+use super::error::{ApiError, ErrorBody, Resource};
+
+/// Request counters, readable while a load runs.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Every HTTP request sent to the Management API, retries included.
+    pub requests: AtomicU64,
+    pub throttled: AtomicU64,
+    pub retried: AtomicU64,
+    pub token_requests: AtomicU64,
+}
+
+impl Counters {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+}
+
+/// Paces requests. It starts at the cap (or 100/s, PingOne's historical per-IP figure), grows
+/// while nothing is refused, and on a 429 drops to the rate the server actually accepted over
+/// the last two seconds, which is the tenant's limit, then creeps up slowly to find any headroom.
+#[derive(Debug)]
+pub struct Limiter {
+    state: Mutex<LimState>,
+}
+
+#[derive(Debug)]
+struct LimState {
+    rate: f64,
+    cap: Option<f64>,
+    next: Instant,
+    paused_until: Instant,
+    accepted: VecDeque<Instant>,
+    seen_429: bool,
+    recent_429: VecDeque<Instant>,
+}
+
+const MIN_RATE: f64 = 1.0;
+const WINDOW: Duration = Duration::from_secs(2);
+
+impl Limiter {
+    pub fn new(cap: Option<f64>) -> Limiter {
+        let now = Instant::now();
+        let start = cap.unwrap_or(100.0).max(MIN_RATE);
+        Limiter {
+            state: Mutex::new(LimState {
+                rate: start,
+                cap: cap.map(|c| c.max(MIN_RATE)),
+                next: now,
+                paused_until: now,
+                accepted: VecDeque::new(),
+                seen_429: false,
+                recent_429: VecDeque::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LimState> {
+        // A poisoned lock only means another task panicked mid-update; the numbers are still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this request's slot.
+    pub async fn acquire(&self) {
+        let at = {
+            let mut s = self.lock();
+            let now = Instant::now();
+            let at = s.next.max(s.paused_until).max(now);
+            s.next = at + Duration::from_secs_f64(1.0 / s.rate);
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+
+    pub fn on_success(&self) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.accepted.push_back(now);
+        while s.accepted.front().is_some_and(|t| now - *t > WINDOW) {
+            s.accepted.pop_front();
+        }
+        // Before any 429: +10% per second; after: +0.5 request/s per second.
+        let step = if s.seen_429 { 0.5 / s.rate } else { 0.1 };
+        s.rate = (s.rate + step).min(s.cap.unwrap_or(f64::MAX));
+    }
+
+    pub fn on_throttled(&self, retry_after: Duration) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.seen_429 = true;
+        while s.accepted.front().is_some_and(|t| now - *t > WINDOW) {
+            s.accepted.pop_front();
+        }
+        let observed = s.accepted.len() as f64 / WINDOW.as_secs_f64();
+        let lowered = if observed >= MIN_RATE {
+            observed.min(s.rate) * 0.97
+        } else {
+            s.rate * 0.5
+        };
+        s.rate = lowered.max(MIN_RATE);
+        s.next = s.next.max(now + Duration::from_secs_f64(1.0 / s.rate));
+        // A burst of refusals means the quota is exhausted, not just a burst: everyone waits.
+        s.recent_429.push_back(now);
+        while s
+            .recent_429
+            .front()
+            .is_some_and(|t| now - *t > Duration::from_secs(1))
+        {
+            s.recent_429.pop_front();
+        }
+        if s.recent_429.len() >= 5 {
+            s.paused_until = s.paused_until.max(now + retry_after);
+        }
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.lock().rate
+    }
+}
+
+/// The Management API client. Cloning shares everything (token, limiter, counters).
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    conn: Connection,
+    tuning: Tuning,
+    tokens: TokenCache,
+    limiter: Limiter,
+    inflight: Semaphore,
+    counters: Counters,
+}
+
+fn network_error(url: &Url, e: &reqwest::Error) -> ApiError {
+    let host = url
+        .host_str()
+        .map(|h| match url.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_owned(),
+        })
+        .unwrap_or_default();
+    // reqwest's own message can include the URL; the query could in theory carry data: keep
+    // only the kind of failure.
+    let detail = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the response".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    ApiError::Network { host, detail }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(v: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
+    let d = when.duration_since(now);
+    Some(Duration::try_from(d).unwrap_or(Duration::ZERO))
+}
+
+impl Client {
+    pub fn new(conn: Connection, tuning: Tuning) -> Result<Client, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(tuning.connect_timeout)
+            .read_timeout(tuning.read_timeout)
+            .user_agent(concat!(
+                "pingscope/",
+                env!("CARGO_PKG_VERSION"),
+                " (read-only)"
+            ))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                tokens: TokenCache::default(),
+                limiter: Limiter::new(tuning.max_rps),
+                inflight: Semaphore::new(tuning.concurrency.max(1)),
+                counters: Counters::default(),
+                http,
+                conn,
+                tuning,
+            }),
+        })
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.inner.conn
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.inner.counters
+    }
+
+    pub fn current_rate(&self) -> f64 {
+        self.inner.limiter.rate()
+    }
+
+    /// Fetches a token now (to check credentials before anything else).
+    pub async fn authenticate(&self) -> Result<(), ApiError> {
+        self.inner
+            .tokens
+            .get(&self.inner.http, &self.inner.conn, &self.inner.counters)
+            .await
+            .map(|_| ())
+    }
+
+    /// GET a Management API URL and parse the JSON body, retrying what is worth retrying.
+    pub async fn get(&self, url: &str, resource: Resource) -> Result<Value, ApiError> {
+        let url = Url::parse(url).map_err(|e| ApiError::Decode {
+            path: url.to_owned(),
+            detail: format!("bad URL: {e}"),
+        })?;
+        if url.origin() != self.inner.conn.api_url.origin() {
+            return Err(ApiError::ForeignLink {
+                path: self.inner.conn.api_url.path().to_owned(),
+                link_host: url.host_str().unwrap_or("?").to_owned(),
+            });
+        }
+        let inner = &self.inner;
+        let path = url.path().to_owned();
+        let mut attempt = 0u32;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = inner
+                .tokens
+                .get(&inner.http, &inner.conn, &inner.counters)
+                .await?;
+            inner.limiter.acquire().await;
+            let permit = inner
+                .inflight
+                .acquire()
+                .await
+                .map_err(|_| ApiError::Config("client closed".into()))?;
+            inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = inner
+                .http
+                .get(url.clone())
+                .bearer_auth(token.secret.expose())
+                .header("Accept", "application/json")
+                .send()
+                .await;
+            let result = match sent {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
+                    match resp.bytes().await {
+                        Ok(body) => Ok((status, retry_after, body)),
+                        Err(e) => Err(network_error(&url, &e)),
+                    }
+                }
+                Err(e) => Err(network_error(&url, &e)),
+            };
+            drop(permit);
+            let retryable_wait = match result {
+                Ok((status, _, body)) if status.is_success() => {
+                    inner.limiter.on_success();
+                    return serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
+                        path,
+                        detail: format!("not JSON ({e})"),
+                    });
+                }
+                Ok((StatusCode::TOO_MANY_REQUESTS, retry_after, _)) => {
+                    inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    let wait = retry_after
+                        .unwrap_or(Duration::from_secs(1))
+                        .min(inner.tuning.max_retry_after);
+                    inner.limiter.on_throttled(wait);
+                    Some((wait, http_error(429, resource, &path, &[])))
+                }
+                Ok((StatusCode::UNAUTHORIZED, _, _)) if !refreshed => {
+                    // Expired or revoked token: refresh once (shared with concurrent requests).
+                    refreshed = true;
+                    inner.tokens.invalidate(token.generation);
+                    attempt -= 1;
+                    continue;
+                }
+                Ok((status, _, body)) => {
+                    let code = status.as_u16();
+                    let err = http_error(code, resource, &path, &body);
+                    if matches!(code, 408 | 500 | 502 | 503 | 504) {
+                        Some((self.backoff(attempt), err))
+                    } else {
+                        return Err(err);
+                    }
+                }
+                Err(e) => Some((self.backoff(attempt), e)),
+            };
+            if let Some((wait, err)) = retryable_wait {
+                if attempt >= inner.tuning.max_attempts {
+                    return Err(err);
+                }
+                inner.counters.retried.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+
+    /// Exponential back-off with full jitter: a random wait in [0, base * 2^attempt], capped.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.inner.tuning.backoff_base.as_secs_f64();
+        let ceiling = (base * 2f64.powi(attempt.min(16) as i32)).min(30.0);
+        Duration::from_secs_f64(ceiling * (0.5 + fastrand::f64() * 0.5))
+    }
+}
+
+fn http_error(status: u16, resource: Resource, path: &str, body: &[u8]) -> ApiError {
+    ApiError::Http {
+        status,
+        resource,
+        path: path.to_owned(),
+        body: serde_json::from_slice::<ErrorBody>(body).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 00:00:05 GMT", now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 31 Dec 2025 23:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn the_limiter_falls_to_the_accepted_rate_on_429() {
+        let l = Limiter::new(None);
+        for _ in 0..100 {
+            l.on_success();
+        }
+        let before = l.rate();
+        assert!(before > 100.0, "{before}");
+        l.on_throttled(Duration::from_secs(1));
+        let after = l.rate();
+        // 100 accepted within the last 2 s: about 50/s.
+        assert!(after < 51.0 && after > 40.0, "{after}");
+        let capped = Limiter::new(Some(20.0));
+        for _ in 0..100 {
+            capped.on_success();
+        }
+        assert!(capped.rate() <= 20.0);
+    }
+}

@@ -1,0 +1,519 @@
+//! The staged loader: one environment, read-only, into a `Snapshot`.
+//!
+//! Plan (API.md section 7), for U users, G groups, W worker apps, pages of P:
+//! 1. the environment, then the collections at once: populations, users (U/P pages), groups (G/P),
+//!    built-in and custom roles, applications;
+//! 2. per group: its parents (nesting) and its role assignments (2G);
+//! 3. per worker application: its role assignments (W; only workers can hold admin roles);
+//! 4. per user: memberships (`memberOfGroups`, DIRECT and INDIRECT) and role assignments (2U).
+//!
+//! Memberships are read per user, not per group with `filter=memberOfGroups[...]`: only the
+//! per-user list says whether a membership is DIRECT or INDIRECT, and the docs do not say whether
+//! the filter includes nested or dynamic members. This costs U requests; it is what makes the why-
+//! paths truthful. Per-entity stages run concurrently under the client's rate limiter. A 403 or a
+//! failure on one collection or entity is recorded in the coverage ledger and the load goes on;
+//! entities that answer 404 were deleted mid-load and are dropped and counted.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, Resource};
+use super::http::Client;
+use super::wire::{decode, get_all};
+use crate::model::*;
+
+/// What a load reports while it runs.
+#[derive(Clone, Debug)]
+pub enum LoadEvent {
+    /// Progress of a stage: `done` of `total` entities (or pages) handled.
+    Progress {
+        stage: Stage,
+        done: u64,
+        total: Option<u64>,
+        requests: u64,
+        rate: f64,
+    },
+    /// A stage ended.
+    StageDone { stage: Stage, state: StageState },
+    /// What is known so far (after the collections, and after each later stage), so that a user
+    /// can start working before the slow per-user stages end. Its coverage says what is missing.
+    Partial(Box<Snapshot>),
+}
+
+type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
+
+/// The number of requests the plan needs at best, for a loaded snapshot (pages of `page` items).
+pub fn planned_requests(s: &Snapshot, page: usize) -> u64 {
+    let pages = |n: usize| n.div_ceil(page).max(1) as u64;
+    let workers = s.applications.iter().filter(|a| a.is_worker()).count() as u64;
+    let user_pages: u64 = s
+        .users
+        .iter()
+        .map(|u| pages(u.memberships.as_ref().map_or(0, Vec::len)))
+        .sum();
+    1 // environment
+        + pages(s.populations.len())
+        + pages(s.users.len())
+        + pages(s.groups.len())
+        + 2 // built-in and custom roles
+        + pages(s.applications.len())
+        + 2 * s.groups.len() as u64
+        + workers
+        + user_pages
+        + s.users.len() as u64
+}
+
+struct Ledger {
+    coverage: Mutex<Coverage>,
+}
+
+impl Ledger {
+    fn gap(&self, stage: Stage, entity: Option<Id>, err: &ApiError) {
+        self.push(Gap {
+            stage,
+            entity,
+            status: err.status(),
+            code: err.code().map(str::to_owned),
+            message: err.to_string(),
+        });
+    }
+
+    fn push(&self, gap: Gap) {
+        let mut c = self.coverage.lock().unwrap_or_else(|p| p.into_inner());
+        // A stage failing for every entity would log U gaps: keep the first hundred per stage.
+        let n = c.gaps.iter().filter(|g| g.stage == gap.stage).count();
+        if n < 100 {
+            c.gaps.push(gap);
+        }
+    }
+
+    fn set(&self, stage: Stage, state: StageState, done: u64, total: Option<u64>) {
+        self.coverage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .set(stage, state, done, total);
+    }
+
+    fn snapshot(&self) -> Coverage {
+        self.coverage
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Reads a collection into entities; a failure becomes a gap and an empty list.
+async fn collection<T: DeserializeOwned>(
+    client: &Client,
+    ledger: &Ledger,
+    stage: Stage,
+    url: String,
+    key: &str,
+    resource: Resource,
+) -> (Vec<T>, Option<ApiError>) {
+    match get_all(client, &url, key, resource).await {
+        Ok(items) => {
+            let total = items.len() as u64;
+            let (good, bad) = decode::<T>(items, key.trim_end_matches('s'));
+            for message in &bad {
+                ledger.push(Gap {
+                    stage,
+                    entity: None,
+                    status: None,
+                    code: Some("MALFORMED".into()),
+                    message: message.clone(),
+                });
+            }
+            let state = if bad.is_empty() {
+                StageState::Complete
+            } else {
+                StageState::Partial
+            };
+            ledger.set(stage, state, good.len() as u64, Some(total));
+            (good, None)
+        }
+        Err(e) => {
+            ledger.gap(stage, None, &e);
+            ledger.set(stage, StageState::Failed, 0, None);
+            (Vec::new(), Some(e))
+        }
+    }
+}
+
+/// The outcome of a per-entity request.
+enum Fetched<T> {
+    Read(Vec<T>),
+    Deleted,
+    Failed,
+}
+
+/// Runs one per-entity stage over `ids` with up to `concurrency` requests in flight, returning
+/// each entity's result in order. Stops early when the first requests are all refused (403): the
+/// worker app lacks a role, and asking U more times would only waste the rate limit.
+#[allow(clippy::too_many_arguments)]
+async fn per_entity<T: DeserializeOwned + Send>(
+    client: &Client,
+    ledger: &Ledger,
+    sink: Sink<'_>,
+    stage: Stage,
+    ids: &[Id],
+    url_of: impl Fn(&Id) -> String,
+    key: &str,
+    resource: Resource,
+) -> Vec<Fetched<T>> {
+    let total = ids.len() as u64;
+    let done = AtomicU64::new(0);
+    let ok = AtomicU64::new(0);
+    let forbidden = AtomicU64::new(0);
+    let abandoned = AtomicBool::new(false);
+    let last_report = Mutex::new(Instant::now());
+    let concurrency = 64;
+    let results: Vec<(usize, Fetched<T>)> = futures::stream::iter(ids.iter().enumerate())
+        .map(|(i, id)| {
+            let url = url_of(id);
+            let (done, ok, forbidden, abandoned, last_report) =
+                (&done, &ok, &forbidden, &abandoned, &last_report);
+            async move {
+                if abandoned.load(Ordering::Relaxed) {
+                    return (i, Fetched::Failed);
+                }
+                let r = match get_all(client, &url, key, resource).await {
+                    Ok(items) => {
+                        ok.fetch_add(1, Ordering::Relaxed);
+                        let (good, bad) = decode::<T>(items, key);
+                        for message in bad {
+                            ledger.push(Gap {
+                                stage,
+                                entity: Some(id.clone()),
+                                status: None,
+                                code: Some("MALFORMED".into()),
+                                message,
+                            });
+                        }
+                        Fetched::Read(good)
+                    }
+                    Err(e) if e.is_not_found() => Fetched::Deleted,
+                    Err(e) => {
+                        if e.is_forbidden()
+                            && forbidden.fetch_add(1, Ordering::Relaxed) >= 2
+                            && ok.load(Ordering::Relaxed) == 0
+                        {
+                            abandoned.store(true, Ordering::Relaxed);
+                        }
+                        ledger.gap(stage, Some(id.clone()), &e);
+                        Fetched::Failed
+                    }
+                };
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                let mut last = last_report.lock().unwrap_or_else(|p| p.into_inner());
+                if last.elapsed() > Duration::from_millis(200) || n == total {
+                    *last = Instant::now();
+                    sink(LoadEvent::Progress {
+                        stage,
+                        done: n,
+                        total: Some(total),
+                        requests: client.counters().requests(),
+                        rate: client.current_rate(),
+                    });
+                }
+                (i, r)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut ordered: Vec<Option<Fetched<T>>> = (0..ids.len()).map(|_| None).collect();
+    for (i, r) in results {
+        ordered[i] = Some(r);
+    }
+    let out: Vec<Fetched<T>> = ordered
+        .into_iter()
+        .map(|r| r.unwrap_or(Fetched::Failed))
+        .collect();
+    let failed = out.iter().filter(|r| matches!(r, Fetched::Failed)).count() as u64;
+    let read = total - failed;
+    let state = if failed == 0 {
+        StageState::Complete
+    } else if read == 0 && total > 0 {
+        StageState::Failed
+    } else {
+        StageState::Partial
+    };
+    if abandoned.load(Ordering::Relaxed) {
+        ledger.push(Gap {
+            stage,
+            entity: None,
+            status: Some(403),
+            code: Some("ACCESS_FAILED".into()),
+            message: format!(
+                "{}: stopped after the first requests were refused; the worker app needs the {} role",
+                stage.label(),
+                resource.role_needed()
+            ),
+        });
+    }
+    ledger.set(stage, state, read, Some(total));
+    sink(LoadEvent::StageDone { stage, state });
+    out
+}
+
+/// Loads the environment the client points at. Fails only when the credentials are refused or
+/// nothing at all could be read; everything else ends up in the snapshot's coverage ledger.
+pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError> {
+    client.authenticate().await?;
+    let conn = client.connection().clone();
+    let ledger = Ledger {
+        coverage: Mutex::new(Coverage::default()),
+    };
+    for stage in Stage::ALL {
+        ledger.set(stage, StageState::NotStarted, 0, None);
+    }
+
+    let environment = match client.get(&conn.env_url(""), Resource::Environment).await {
+        Ok(v) => {
+            ledger.set(Stage::Environment, StageState::Complete, 1, Some(1));
+            serde_json::from_value::<Environment>(v).unwrap_or_default()
+        }
+        Err(e) => {
+            ledger.gap(Stage::Environment, None, &e);
+            ledger.set(Stage::Environment, StageState::Failed, 0, Some(1));
+            Environment::default()
+        }
+    };
+    let environment = Environment {
+        id: environment
+            .id
+            .or_else(|| Some(Id::new(&conn.environment_id))),
+        ..environment
+    };
+
+    let custom_roles = conn.env_url("/roles?filter=type%20eq%20%22CUSTOM%22");
+    let (
+        (populations, e_pop),
+        (users, e_users),
+        (groups, e_groups),
+        (builtin, e_roles),
+        (applications, e_apps),
+    ) = tokio::join!(
+        collection::<Population>(
+            client,
+            &ledger,
+            Stage::Populations,
+            conn.env_url("/populations"),
+            "populations",
+            Resource::Populations
+        ),
+        collection::<User>(
+            client,
+            &ledger,
+            Stage::Users,
+            conn.env_url("/users?limit=1000"),
+            "users",
+            Resource::Users
+        ),
+        collection::<Group>(
+            client,
+            &ledger,
+            Stage::Groups,
+            conn.env_url("/groups?limit=1000"),
+            "groups",
+            Resource::Groups
+        ),
+        collection::<Role>(
+            client,
+            &ledger,
+            Stage::Roles,
+            conn.api("/roles"),
+            "roles",
+            Resource::Roles
+        ),
+        collection::<Application>(
+            client,
+            &ledger,
+            Stage::Applications,
+            conn.env_url("/applications"),
+            "applications",
+            Resource::Applications
+        ),
+    );
+    let mut roles = builtin;
+    if e_roles.is_none() {
+        let (custom, _) = collection::<Role>(
+            client,
+            &ledger,
+            Stage::Roles,
+            custom_roles,
+            "roles",
+            Resource::Roles,
+        )
+        .await;
+        let known: HashSet<Id> = roles.iter().map(|r| r.id.clone()).collect();
+        roles.extend(custom.into_iter().filter(|r| !known.contains(&r.id)));
+    }
+    if [&e_pop, &e_users, &e_groups, &e_roles, &e_apps]
+        .iter()
+        .all(|e| e.is_some())
+    {
+        // Nothing at all could be read: say why, with the first refusal.
+        return Err(e_users
+            .or(e_groups)
+            .or(e_apps)
+            .or(e_roles)
+            .or(e_pop)
+            .unwrap_or_else(|| ApiError::Config("nothing could be read".into())));
+    }
+
+    let mut snapshot = Snapshot {
+        meta: Meta {
+            taken_at: Timestamp::now(),
+            source: Source::Live {
+                api_url: conn.api_url.to_string(),
+            },
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        coverage: Coverage::default(),
+        environment,
+        populations,
+        users: dedup(users, |u: &User| u.id.clone()),
+        groups: dedup(groups, |g: &Group| g.id.clone()),
+        roles,
+        applications: dedup(applications, |a: &Application| a.id.clone()),
+    };
+    let partial = |s: &Snapshot| {
+        let mut copy = s.clone();
+        copy.coverage = ledger.snapshot();
+        sink(LoadEvent::Partial(Box::new(copy)));
+    };
+    partial(&snapshot);
+
+    // Groups: nesting and role assignments.
+    let group_ids: Vec<Id> = snapshot.groups.iter().map(|g| g.id.clone()).collect();
+    let (parents, group_roles) = tokio::join!(
+        per_entity::<Ref>(
+            client,
+            &ledger,
+            sink,
+            Stage::GroupNesting,
+            &group_ids,
+            |id| conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000")),
+            "groupMemberships",
+            Resource::GroupNesting
+        ),
+        per_entity::<RoleAssignment>(
+            client,
+            &ledger,
+            sink,
+            Stage::GroupRoleAssignments,
+            &group_ids,
+            |id| conn.env_url(&format!("/groups/{id}/roleAssignments")),
+            "roleAssignments",
+            Resource::RoleAssignments
+        ),
+    );
+    let mut deleted_groups = HashSet::new();
+    for ((g, p), r) in snapshot.groups.iter_mut().zip(parents).zip(group_roles) {
+        if matches!(p, Fetched::Deleted) || matches!(r, Fetched::Deleted) {
+            deleted_groups.insert(g.id.clone());
+        }
+        g.parent_groups = read(p);
+        g.role_assignments = read(r);
+    }
+
+    // Worker applications' role assignments (other application types hold none).
+    let worker_ids: Vec<Id> = snapshot
+        .applications
+        .iter()
+        .filter(|a| a.is_worker())
+        .map(|a| a.id.clone())
+        .collect();
+    let worker_roles = per_entity::<RoleAssignment>(
+        client,
+        &ledger,
+        sink,
+        Stage::ApplicationRoleAssignments,
+        &worker_ids,
+        |id| conn.env_url(&format!("/applications/{id}/roleAssignments")),
+        "roleAssignments",
+        Resource::RoleAssignments,
+    )
+    .await;
+    let mut worker_roles = worker_ids.into_iter().zip(worker_roles);
+    let mut deleted_apps = HashSet::new();
+    for app in snapshot.applications.iter_mut() {
+        if !app.is_worker() {
+            app.role_assignments = Some(Vec::new());
+            continue;
+        }
+        if let Some((_, r)) = worker_roles.next() {
+            if matches!(r, Fetched::Deleted) {
+                deleted_apps.insert(app.id.clone());
+            }
+            app.role_assignments = read(r);
+        }
+    }
+    partial(&snapshot);
+
+    // Users: memberships and role assignments, the long stages.
+    let user_ids: Vec<Id> = snapshot.users.iter().map(|u| u.id.clone()).collect();
+    let (memberships, user_roles) = tokio::join!(
+        per_entity::<Membership>(
+            client,
+            &ledger,
+            sink,
+            Stage::UserMemberships,
+            &user_ids,
+            |id| conn.env_url(&format!("/users/{id}/memberOfGroups?limit=1000")),
+            "groupMemberships",
+            Resource::Memberships
+        ),
+        per_entity::<RoleAssignment>(
+            client,
+            &ledger,
+            sink,
+            Stage::UserRoleAssignments,
+            &user_ids,
+            |id| conn.env_url(&format!("/users/{id}/roleAssignments")),
+            "roleAssignments",
+            Resource::RoleAssignments
+        ),
+    );
+    let mut deleted_users = HashSet::new();
+    for ((u, m), r) in snapshot.users.iter_mut().zip(memberships).zip(user_roles) {
+        if matches!(m, Fetched::Deleted) || matches!(r, Fetched::Deleted) {
+            deleted_users.insert(u.id.clone());
+        }
+        u.memberships = read(m);
+        u.role_assignments = read(r);
+    }
+
+    snapshot.users.retain(|u| !deleted_users.contains(&u.id));
+    snapshot.groups.retain(|g| !deleted_groups.contains(&g.id));
+    snapshot
+        .applications
+        .retain(|a| !deleted_apps.contains(&a.id));
+    let mut coverage = ledger.snapshot();
+    coverage.deleted_during_load =
+        (deleted_users.len() + deleted_groups.len() + deleted_apps.len()) as u64;
+    coverage.stages.sort_by_key(|r| r.stage);
+    snapshot.coverage = coverage;
+    snapshot.meta.taken_at = Timestamp::now();
+    Ok(snapshot)
+}
+
+fn read<T>(f: Fetched<T>) -> Option<Vec<T>> {
+    match f {
+        Fetched::Read(v) => Some(v),
+        Fetched::Deleted | Fetched::Failed => None,
+    }
+}
+
+/// Cursor paging over a changing collection can repeat an entity: keep the first.
+fn dedup<T>(items: Vec<T>, id: impl Fn(&T) -> Id) -> Vec<T> {
+    let mut seen = HashSet::with_capacity(items.len());
+    items.into_iter().filter(|x| seen.insert(id(x))).collect()
+}

@@ -1,0 +1,17 @@
+//! The PingOne Management API client and the staged loader. Knows HTTP; knows nothing of
+//! screens. Read-only by construction: the client offers GET, and the token request is the only
+//! POST it can make.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod loader;
+pub mod region;
+pub mod wire;
+
+pub use config::{AuthMethod, Connection, Tuning};
+pub use error::{ApiError, Secret};
+pub use http::Client;
+pub use loader::{LoadEvent, load};
+pub use region::Region;

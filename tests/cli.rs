@@ -1,0 +1,447 @@
+//! The scripting CLI, through the binary, on the bundled demo: one case per access rule, the
+//! reverse questions, exports, and the error paths.
+
+use std::collections::{BTreeSet, HashMap};
+
+use assert_cmd::Command;
+use pingscope::demo::names_of_note as app;
+use pingscope::demo::people_of_note as who;
+use serde_json::Value;
+
+fn pingscope() -> Command {
+    let mut c = Command::cargo_bin("pingscope").unwrap();
+    // Live settings from the developer's shell must not leak into tests.
+    for var in [
+        "PINGONE_ENVIRONMENT_ID",
+        "PINGONE_CLIENT_ID",
+        "PINGONE_CLIENT_SECRET",
+        "PINGONE_REGION_CODE",
+        "PINGONE_API_URL",
+        "PINGONE_AUTH_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = pingscope().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+fn access(user: &str) -> Value {
+    json(&["--demo", "access", user, "--json"])
+}
+
+fn names(list: &Value, field: &str) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn app_entry<'a>(a: &'a Value, key: &str, name: &str) -> Option<&'a Value> {
+    a[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == name)
+}
+
+fn links(path: &Value) -> Vec<String> {
+    path.as_array()
+        .unwrap()
+        .iter()
+        .skip(1)
+        .map(|h| h["link"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn deep_nesting_reaches_an_app_with_the_whole_chain() {
+    let a = access(who::DEEP_NESTING);
+    assert_eq!(a["user"]["username"], who::DEEP_NESTING);
+    assert_eq!(a["complete"], true);
+    let e = app_entry(&a, "applications", app::DEEP_APP).expect("admitted to Confluence");
+    let path = &e["path"];
+    assert_eq!(path[0]["kind"], "user");
+    assert_eq!(path[0]["name"], who::DEEP_NESTING);
+    assert_eq!(
+        links(path),
+        [
+            "direct",
+            "nested",
+            "nested",
+            "nested",
+            "nested",
+            "ANY_GROUP"
+        ],
+        "{path}"
+    );
+    assert_eq!(
+        path.as_array().unwrap().last().unwrap()["kind"],
+        "application"
+    );
+    // Every group on the chain is among her effective groups, the first one direct.
+    let groups = names(&a["groups"], "name");
+    for hop in path
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["kind"] == "group")
+    {
+        assert!(groups.contains(hop["name"].as_str().unwrap()));
+    }
+    assert!(
+        a["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["direct"] == true)
+    );
+}
+
+#[test]
+fn an_admin_through_a_group_gets_the_admin_console_with_the_role_hop() {
+    let a = access(who::ADMIN_VIA_GROUP);
+    let role = a["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["role"]["name"] == "Environment Admin")
+        .expect("holds Environment Admin");
+    assert_eq!(role["via"]["kind"], "group");
+    assert_eq!(role["via"]["name"], app::ADMIN_GROUP);
+    assert_eq!(role["scope"]["type"], "ENVIRONMENT");
+    assert_eq!(role["scope"]["resolved"], true);
+    let console = app_entry(&a, "applications", app::ADMIN_CONSOLE).expect("admitted");
+    let l = links(&console["path"]);
+    assert_eq!(l.last().unwrap(), "ADMIN_USERS_ONLY");
+    assert!(l.contains(&"assigned".to_owned()), "{l:?}");
+}
+
+#[test]
+fn all_groups_refuses_for_one_missing_group_and_admits_with_every_chain() {
+    let a = access(who::MISSING_ONE_GROUP);
+    let refused = app_entry(&a, "refused", app::ALL_GROUPS_APP).expect("refused AWS Console");
+    let reason = refused["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.contains("missing group Production Access"),
+        "{reason}"
+    );
+    assert!(reason.contains("ALL_GROUPS"), "{reason}");
+
+    let a = access(who::ALL_GROUPS_MEMBER);
+    let e = app_entry(&a, "applications", app::ALL_GROUPS_APP).expect("admitted");
+    let paths = e["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2, "one chain per listed group: {e}");
+    let ends: BTreeSet<String> = paths
+        .iter()
+        .map(|p| {
+            let hops = p.as_array().unwrap();
+            hops[hops.len() - 2]["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ends,
+        BTreeSet::from(["SRE".to_owned(), "Production Access".to_owned()])
+    );
+}
+
+#[test]
+fn a_custom_role_named_like_an_admin_role_does_not_open_the_admin_console() {
+    let a = access(who::CUSTOM_ROLE_LOOKALIKE);
+    assert!(
+        a["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"]["name"] == "Environment Admin")
+    );
+    let refused = app_entry(&a, "refused", app::ADMIN_CONSOLE).expect("refused");
+    assert!(
+        refused["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("ADMIN_USERS_ONLY")
+    );
+}
+
+#[test]
+fn disabled_users_still_show_what_the_policy_gives_them() {
+    let a = access(who::DISABLED_WITH_ROLE);
+    assert_eq!(a["user"]["enabled"], false);
+    assert!(
+        a["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"]["name"] == "Identity Data Admin")
+    );
+    let w = json(&["--demo", "who-can", app::OPEN_APP, "--json"]);
+    let me = w["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == who::DISABLED_WITH_ROLE)
+        .expect("listed");
+    assert_eq!(me["enabled"], false);
+}
+
+#[test]
+fn an_open_app_admits_everyone_and_a_dynamic_membership_is_named() {
+    let stats = json(&["--demo", "stats", "--json"]);
+    let users = stats["counts"]["users"].as_u64().unwrap();
+    let w = json(&["--demo", "who-can", app::OPEN_APP, "--json"]);
+    assert_eq!(w["count"].as_u64(), Some(users));
+    assert_eq!(w["users"].as_array().unwrap().len() as u64, users);
+    assert_eq!(w["policy"], "open to every user");
+    assert_eq!(links(&w["users"][0]["path"]), ["open"]);
+
+    let a = access(who::GOOGLE_CUSTOMER);
+    let dynamic = a["groups"].as_array().unwrap();
+    assert!(
+        dynamic
+            .iter()
+            .any(|g| g["name"] == "Google Sign-In Users" && links(&g["path"]) == ["dynamic"])
+    );
+}
+
+#[test]
+fn a_rule_listing_a_deleted_group_names_it_and_still_admits_through_the_other() {
+    let w = json(&["--demo", "who-can", app::DANGLING_APP, "--json"]);
+    assert!(
+        w["policy"].as_str().unwrap().contains("deleted group"),
+        "{}",
+        w["policy"]
+    );
+    let users = names(&w["users"], "username");
+    assert!(users.contains(who::EXECUTIVE));
+    assert!(!users.contains(who::DEEP_NESTING));
+}
+
+#[test]
+fn nesting_cycles_terminate_in_members_and_access() {
+    let m = json(&["--demo", "members", app::CYCLE[1], "--json"]);
+    assert!(names(&m["users"], "username").contains(who::IN_NESTING_CYCLE));
+    let a = access(who::IN_NESTING_CYCLE);
+    let groups = names(&a["groups"], "name");
+    for g in app::CYCLE {
+        assert!(groups.contains(g), "{g} missing from {groups:?}");
+    }
+}
+
+#[test]
+fn holders_include_users_through_groups_and_worker_apps() {
+    let h = json(&["--demo", "holders", "Environment Admin", "--json"]);
+    let list = h["holders"].as_array().unwrap();
+    assert!(
+        list.iter()
+            .any(|x| x["name"] == who::ADMIN_VIA_GROUP && x["via"]["name"] == app::ADMIN_GROUP)
+    );
+    assert!(
+        list.iter()
+            .any(|x| x["kind"] == "application" && x["name"] == app::ADMIN_WORKER)
+    );
+    assert!(
+        list.iter()
+            .any(|x| x["name"] == who::LOCKED_ADMIN_NO_MFA && x["via"].is_null())
+    );
+    // The custom look-alike is a different role: its holder is not here.
+    assert!(!list.iter().any(|x| x["name"] == who::CUSTOM_ROLE_LOOKALIKE));
+}
+
+#[test]
+fn scopes_outside_the_environment_are_kept_and_marked() {
+    let a = access(who::OTHER_ENV_ADMIN);
+    assert!(
+        a["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["scope"]["resolved"] == false)
+    );
+    let a = access(who::POPULATION_ADMIN);
+    assert!(
+        a["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["scope"]["type"] == "POPULATION" && r["scope"]["resolved"] == true)
+    );
+}
+
+#[test]
+fn export_agrees_with_who_can_and_access() {
+    let rows = json(&[
+        "--demo",
+        "export",
+        "--format",
+        "json",
+        "--what",
+        "applications",
+    ]);
+    let mut by_app: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for r in rows.as_array().unwrap() {
+        by_app
+            .entry(r["targetName"].as_str().unwrap().to_owned())
+            .or_default()
+            .insert(r["username"].as_str().unwrap().to_owned());
+    }
+    for name in [
+        app::ALL_GROUPS_APP,
+        app::ADMIN_CONSOLE,
+        app::DANGLING_APP,
+        app::DEEP_APP,
+    ] {
+        let w = json(&["--demo", "who-can", name, "--json"]);
+        assert_eq!(
+            by_app.get(name).cloned().unwrap_or_default(),
+            names(&w["users"], "username"),
+            "{name}"
+        );
+    }
+    let a = access(who::DEEP_NESTING);
+    let from_export: BTreeSet<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["username"] == who::DEEP_NESTING)
+        .map(|r| r["targetName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(from_export, names(&a["applications"], "name"));
+}
+
+#[test]
+fn csv_export_is_well_formed_and_hostile_strings_are_neutralised() {
+    let out = pingscope()
+        .args(["--demo", "export", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "an escape byte reached the CSV"
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "user_id");
+    assert_eq!(headers.len(), 9);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 1000, "{} rows", rows.len());
+    assert!(rows.iter().any(|r| &r[3] == "role"));
+    assert!(rows.iter().all(|r| r.len() == 9));
+}
+
+#[test]
+fn human_output_never_carries_escape_sequences_or_bidi_overrides() {
+    for user in [who::BIDI_NAME, who::RTL_NAME, who::EMOJI_NAME] {
+        let out = pingscope()
+            .args(["--demo", "access", user])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{user}: {text}"
+        );
+        assert!(text.contains(user));
+    }
+    let out = pingscope()
+        .args(["--demo", "members", app::ESCAPE_GROUP])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("␛[31mRed Team"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+}
+
+#[test]
+fn unknown_names_exit_non_zero_with_one_line_and_no_stdout() {
+    for args in [
+        vec!["--demo", "access", "nobody.at.all"],
+        vec!["--demo", "who-can", "No Such App", "--json"],
+        vec!["--demo", "holders", "Wizard"],
+        vec!["--demo", "members", "Ghosts"],
+    ] {
+        let out = pingscope().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.starts_with("pingscope: no "), "{err}");
+    }
+}
+
+#[test]
+fn snapshot_files_round_trip_and_bad_files_get_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo.json");
+    let f = file.to_str().unwrap();
+    pingscope()
+        .args(["--demo", "snapshot", "save", f])
+        .assert()
+        .success();
+    let from_file = json(&["--snapshot", f, "access", who::DEEP_NESTING, "--json"]);
+    assert_eq!(from_file, access(who::DEEP_NESTING));
+
+    let bytes = std::fs::read(&file).unwrap();
+    let truncated = dir.path().join("cut.json");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, b"\x89PNG\r\n").unwrap();
+    for (path, want) in [
+        (truncated.to_str().unwrap(), "is truncated"),
+        (garbage.to_str().unwrap(), "not a pingscope snapshot"),
+        ("/nonexistent/x.json", "cannot read snapshot"),
+    ] {
+        let out = pingscope()
+            .args(["--snapshot", path, "stats"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(want) && err.contains(path), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn generated_environments_have_the_requested_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.json");
+    let f = file.to_str().unwrap();
+    pingscope()
+        .args([
+            "demo", "generate", "--users", "1500", "--groups", "120", "--apps", "40", "--out", f,
+        ])
+        .assert()
+        .success();
+    let s = json(&["--snapshot", f, "stats", "--json"]);
+    assert_eq!(s["counts"]["users"], 1500);
+    assert_eq!(s["counts"]["groups"], 120);
+    assert_eq!(s["counts"]["applications"], 40);
+}
+
+#[test]
+fn no_source_explains_itself() {
+    let out = pingscope().args(["access", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("--demo") && err.contains("PINGONE_ENVIRONMENT_ID"),
+        "{err}"
+    );
+}
