@@ -48,16 +48,23 @@ pub struct Csr<T> {
 
 impl<T: Copy + Default> Csr<T> {
     pub fn from_edges(nodes: usize, edges: &[(u32, T)]) -> Self {
+        Csr::from_edges_by(nodes, edges, |&e| e)
+    }
+
+    /// Builds from any edge list through `edge`, which maps an item to (source, target); this is
+    /// how the reverse direction is built without a reversed copy of the list.
+    pub fn from_edges_by<E>(nodes: usize, items: &[E], edge: impl Fn(&E) -> (u32, T)) -> Self {
         let mut offsets = vec![0u32; nodes + 1];
-        for &(src, _) in edges {
-            offsets[src as usize + 1] += 1;
+        for item in items {
+            offsets[edge(item).0 as usize + 1] += 1;
         }
         for i in 0..nodes {
             offsets[i + 1] += offsets[i];
         }
         let mut fill = offsets.clone();
-        let mut targets = vec![T::default(); edges.len()];
-        for &(src, t) in edges {
+        let mut targets = vec![T::default(); items.len()];
+        for item in items {
+            let (src, t) = edge(item);
             let slot = &mut fill[src as usize];
             targets[*slot as usize] = t;
             *slot += 1;
@@ -257,7 +264,11 @@ impl Graph {
         let pop_ix = index_of(&populations, |p| &p.id, PopIx, "populations", &mut warnings);
 
         // Memberships.
-        let mut member_edges: Vec<(u32, (GroupIx, MemberKind))> = Vec::new();
+        let total: usize = users
+            .iter()
+            .map(|u| u.memberships.as_ref().map_or(0, Vec::len))
+            .sum();
+        let mut member_edges: Vec<(u32, (GroupIx, MemberKind))> = Vec::with_capacity(total);
         let mut memberships_read = Vec::with_capacity(users.len());
         let mut dangling_memberships = Vec::new();
         let mut unknown_membership_kinds = Vec::new();
@@ -286,13 +297,10 @@ impl Graph {
             }
         }
         let user_groups = Csr::from_edges(users.len(), &member_edges);
-        let reverse: Vec<(u32, (UserIx, MemberKind))> = member_edges
-            .iter()
-            .map(|&(u, (g, k))| (g.0, (UserIx(u), k)))
-            .collect();
+        let group_users = Csr::from_edges_by(groups.len(), &member_edges, |&(u, (g, k))| {
+            (g.0, (UserIx(u), k))
+        });
         drop(member_edges);
-        let group_users = Csr::from_edges(groups.len(), &reverse);
-        drop(reverse);
         let pop_users = Csr::from_edges(populations.len(), &pop_edges);
 
         // Nesting.

@@ -2,10 +2,9 @@
 //! not read (the coverage ledger), and the versioned file format that stores it.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::entities::*;
@@ -256,113 +255,252 @@ pub enum SnapshotError {
     },
 }
 
+/// The first line of a snapshot file: marker, version, and everything but the entity lists.
 #[derive(Deserialize)]
 struct Header {
-    format: Option<IgnoredAnyOr<String>>,
-    version: Option<IgnoredAnyOr<u32>>,
-}
-
-/// A header field of the expected type, or anything else (reported as "not a snapshot").
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IgnoredAnyOr<T> {
-    Value(T),
-    Other(IgnoredAny),
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
+    #[serde(default)]
+    meta: Option<Meta>,
+    #[serde(default)]
+    coverage: Coverage,
+    #[serde(default)]
+    environment: Environment,
+    /// How many entities follow, to size the lists once (the `end` line has the same counts).
+    #[serde(default)]
+    counts: Counts,
 }
 
 #[derive(Serialize)]
-struct FileOut<'a> {
+struct HeaderOut<'a> {
     format: &'static str,
     version: u32,
-    #[serde(flatten)]
-    snapshot: &'a Snapshot,
+    meta: &'a Meta,
+    coverage: &'a Coverage,
+    environment: &'a Environment,
+    counts: Counts,
+}
+
+/// How many entities of each kind the file holds: the last line, so that a file cut anywhere,
+/// even exactly between two lines, is known to be truncated.
+#[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Default, Clone, Copy)]
+struct Counts {
+    populations: usize,
+    users: usize,
+    groups: usize,
+    roles: usize,
+    applications: usize,
+}
+
+/// One line after the header.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Record {
+    Population(Population),
+    User(Box<User>),
+    Group(Box<Group>),
+    Role(Box<Role>),
+    Application(Box<Application>),
+    End(Counts),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum RecordOut<'a> {
+    Population(&'a Population),
+    User(&'a User),
+    Group(&'a Group),
+    Role(&'a Role),
+    Application(&'a Application),
+    End(Counts),
+}
+
+fn json_error(e: &serde_json::Error, path: &Path, line: usize) -> SnapshotError {
+    if e.is_eof() {
+        SnapshotError::Truncated {
+            path: path.to_path_buf(),
+            line,
+            column: e.column(),
+        }
+    } else {
+        SnapshotError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column: e.column(),
+            detail: e.to_string(),
+        }
+    }
 }
 
 impl Snapshot {
-    /// Serialises to the file format (JSON with a format marker and version first).
-    pub fn to_writer<W: Write>(&self, w: W) -> serde_json::Result<()> {
-        serde_json::to_writer(
-            w,
-            &FileOut {
+    /// Serialises to the file format: JSON Lines, a header line first (format marker, version,
+    /// meta, coverage, environment), then one entity per line, then a line of counts.
+    pub fn to_writer<W: Write>(&self, mut w: W) -> std::io::Result<()> {
+        fn line<W: Write, T: Serialize>(w: &mut W, rec: &T) -> std::io::Result<()> {
+            serde_json::to_writer(&mut *w, rec)?;
+            w.write_all(b"\n")
+        }
+        line(
+            &mut w,
+            &HeaderOut {
                 format: FORMAT,
                 version: VERSION,
-                snapshot: self,
+                meta: &self.meta,
+                coverage: &self.coverage,
+                environment: &self.environment,
+                counts: self.counts(),
             },
-        )
+        )?;
+        for x in &self.populations {
+            line(&mut w, &RecordOut::Population(x))?;
+        }
+        for x in &self.users {
+            line(&mut w, &RecordOut::User(x))?;
+        }
+        for x in &self.groups {
+            line(&mut w, &RecordOut::Group(x))?;
+        }
+        for x in &self.roles {
+            line(&mut w, &RecordOut::Role(x))?;
+        }
+        for x in &self.applications {
+            line(&mut w, &RecordOut::Application(x))?;
+        }
+        line(&mut w, &RecordOut::End(self.counts()))?;
+        w.flush()
+    }
+
+    fn counts(&self) -> Counts {
+        Counts {
+            populations: self.populations.len(),
+            users: self.users.len(),
+            groups: self.groups.len(),
+            roles: self.roles.len(),
+            applications: self.applications.len(),
+        }
     }
 
     /// Parses the file format from bytes; `path` only names the file in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
-        let path = path.to_path_buf();
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(SnapshotError::Empty { path });
-        }
-        let json_error = |e: serde_json::Error, path: PathBuf| {
-            if e.is_eof() {
-                SnapshotError::Truncated {
-                    path,
-                    line: e.line(),
-                    column: e.column(),
-                }
-            } else if e.is_syntax() {
-                SnapshotError::NotASnapshot {
-                    path,
-                    detail: format!("not JSON: {e}"),
-                }
-            } else {
-                SnapshotError::Malformed {
-                    path,
-                    line: e.line(),
-                    column: e.column(),
-                    detail: e.to_string(),
-                }
-            }
+        Snapshot::from_reader(bytes, path)
+    }
+
+    /// Parses the file format line by line, never holding more than one line of the file.
+    pub fn from_reader<R: BufRead>(mut r: R, path: &Path) -> Result<Snapshot, SnapshotError> {
+        let read_err = |source| SnapshotError::Read {
+            path: path.to_path_buf(),
+            source,
         };
-        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        let not_snapshot = |detail: String| SnapshotError::NotASnapshot {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let mut buf = Vec::new();
+        // The header: skip leading blank lines; anything else must be our marker line.
+        let mut line_no = 0;
+        loop {
+            buf.clear();
+            line_no += 1;
+            if r.read_until(b'\n', &mut buf).map_err(read_err)? == 0 {
+                return Err(SnapshotError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            if !buf.iter().all(u8::is_ascii_whitespace) {
+                break;
+            }
+        }
+        let first = buf.iter().find(|b| !b.is_ascii_whitespace());
         if first != Some(&b'{') {
-            let detail = match std::str::from_utf8(bytes) {
-                Ok(_) if serde_json::from_slice::<IgnoredAny>(bytes).is_ok() => {
-                    "the top level is not a JSON object".to_owned()
+            return Err(not_snapshot("not JSON".into()));
+        }
+        let header: Header = serde_json::from_slice(&buf).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                not_snapshot(format!("its first line is not a JSON object: {e}"))
+            } else {
+                json_error(&e, path, line_no)
+            }
+        })?;
+        if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(not_snapshot(format!("no \"format\": \"{FORMAT}\" marker")));
+        }
+        match header.version.as_ref().and_then(serde_json::Value::as_u64) {
+            Some(v) if v > u64::from(VERSION) => {
+                return Err(SnapshotError::TooNew {
+                    path: path.to_path_buf(),
+                    found: u32::try_from(v).unwrap_or(u32::MAX),
+                });
+            }
+            Some(v) if v >= 1 => {}
+            _ => return Err(not_snapshot("no valid \"version\"".into())),
+        }
+        let mut s = Snapshot {
+            meta: header
+                .meta
+                .ok_or_else(|| not_snapshot("its header has no \"meta\"".into()))?,
+            coverage: header.coverage,
+            environment: header.environment,
+            ..Snapshot::default()
+        };
+        // Sized once from the header (bounded, in case the header lies): no doubling at 100k users.
+        let cap = |n: usize| n.min(10_000_000);
+        s.populations.reserve_exact(cap(header.counts.populations));
+        s.users.reserve_exact(cap(header.counts.users));
+        s.groups.reserve_exact(cap(header.counts.groups));
+        s.roles.reserve_exact(cap(header.counts.roles));
+        s.applications
+            .reserve_exact(cap(header.counts.applications));
+        loop {
+            buf.clear();
+            line_no += 1;
+            if r.read_until(b'\n', &mut buf).map_err(read_err)? == 0 {
+                return Err(SnapshotError::Truncated {
+                    path: path.to_path_buf(),
+                    line: line_no - 1,
+                    column: 0,
+                });
+            }
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let record: Record =
+                serde_json::from_slice(&buf).map_err(|e| json_error(&e, path, line_no))?;
+            match record {
+                Record::Population(x) => s.populations.push(x),
+                Record::User(mut x) => {
+                    // serde grows lists by doubling; at 100k users the slack is tens of MB.
+                    if let Some(m) = x.memberships.as_mut() {
+                        m.shrink_to_fit();
+                    }
+                    s.users.push(*x);
                 }
-                _ => "not JSON".to_owned(),
-            };
-            return Err(SnapshotError::NotASnapshot { path, detail });
-        }
-        // First pass: check the marker and version without building anything, so that a file
-        // from a newer pingscope is named as such rather than as "damaged".
-        let header: Header =
-            serde_json::from_slice(bytes).map_err(|e| json_error(e, path.clone()))?;
-        match header.format {
-            Some(IgnoredAnyOr::Value(f)) if f == FORMAT => {}
-            _ => {
-                return Err(SnapshotError::NotASnapshot {
-                    path,
-                    detail: format!("no \"format\": \"{FORMAT}\" marker"),
-                });
+                Record::Group(x) => s.groups.push(*x),
+                Record::Role(x) => s.roles.push(*x),
+                Record::Application(x) => s.applications.push(*x),
+                Record::End(counts) => {
+                    if counts != s.counts() {
+                        return Err(SnapshotError::Malformed {
+                            path: path.to_path_buf(),
+                            line: line_no,
+                            column: 1,
+                            detail: format!(
+                                "the file says it holds {counts:?} but has {:?}",
+                                s.counts()
+                            ),
+                        });
+                    }
+                    return Ok(s);
+                }
             }
         }
-        match header.version {
-            Some(IgnoredAnyOr::Value(v)) if v > VERSION => {
-                return Err(SnapshotError::TooNew { path, found: v });
-            }
-            Some(IgnoredAnyOr::Value(v)) if v >= 1 => {}
-            _ => {
-                return Err(SnapshotError::NotASnapshot {
-                    path,
-                    detail: "no valid \"version\"".into(),
-                });
-            }
-        }
-        // `Snapshot` ignores the marker and version keys it has no fields for.
-        serde_json::from_slice(bytes).map_err(|e| json_error(e, path))
     }
 
     pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
-        let bytes = fs::read(path).map_err(|source| SnapshotError::Read {
+        let file = fs::File::open(path).map_err(|source| SnapshotError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Snapshot::from_bytes(&bytes, path)
+        Snapshot::from_reader(BufReader::with_capacity(1 << 16, file), path)
     }
 
     /// Writes atomically: a temporary file in the same directory, readable by the owner only
@@ -386,7 +524,7 @@ impl Snapshot {
             fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
         }
         let mut w = BufWriter::new(tmp.as_file());
-        self.to_writer(&mut w).map_err(|e| err(e.into()))?;
+        self.to_writer(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
         drop(w);
         tmp.as_file().sync_all().map_err(err)?;
@@ -448,12 +586,21 @@ mod tests {
     fn malformed_files_get_clear_errors_naming_the_file() {
         let mut good = Vec::new();
         tiny().to_writer(&mut good).unwrap();
+        let text = String::from_utf8(good.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "header, one user, end: {text}");
+        let header = lines[0];
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (b"".to_vec(), "is empty"),
-            (b"  \n".to_vec(), "is empty"),
-            (good[..good.len() / 2].to_vec(), "is truncated"),
+            (b"  \n\n".to_vec(), "is empty"),
+            // Cut inside a line, and cut exactly at a line boundary: both are truncation.
+            (good[..good.len() - 10].to_vec(), "is truncated"),
+            (
+                format!("{}\n{}\n", lines[0], lines[1]).into_bytes(),
+                "is truncated",
+            ),
             (b"\x00\xff garbage".to_vec(), "not JSON"),
-            (b"[1,2,3]".to_vec(), "top level is not a JSON object"),
+            (b"[1,2,3]".to_vec(), "not JSON"),
             (b"{\"users\": []}".to_vec(), "marker"),
             (
                 b"{\"format\": \"pingscope-snapshot\", \"version\": 99}".to_vec(),
@@ -464,8 +611,16 @@ mod tests {
                 "no valid \"version\"",
             ),
             (
-                b"{\"format\": \"pingscope-snapshot\", \"version\": 1, \"meta\": {\"takenAt\": \"x\", \"source\": {\"kind\": \"generated\", \"seed\": 1}}, \"users\": [{\"id\": 5}]}".to_vec(),
-                "damaged at line 1",
+                format!("{header}\n{{\"user\": {{\"id\": 5}}}}\n").into_bytes(),
+                "damaged at line 2",
+            ),
+            (
+                format!("{header}\n{{\"gizmo\": {{}}}}\n").into_bytes(),
+                "damaged at line 2",
+            ),
+            (
+                format!("{header}\n{}\n", lines[2]).into_bytes(),
+                "the file says it holds",
             ),
         ];
         for (bytes, want) in cases {
