@@ -2,7 +2,7 @@
 //! 401, with one refresh shared by every request in flight.
 
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -23,6 +23,8 @@ pub struct Token {
 pub struct TokenCache {
     current: Mutex<Option<Token>>,
     refresh: tokio::sync::Mutex<()>,
+    /// Generations only grow, even across invalidation, so a late 401 cannot kill a newer token.
+    generations: AtomicU64,
 }
 
 #[derive(Deserialize)]
@@ -55,12 +57,7 @@ impl TokenCache {
         if let Some(t) = self.valid() {
             return Ok(t);
         }
-        let generation = self
-            .current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map_or(1, |t| t.generation + 1);
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         counters.token_requests.fetch_add(1, Ordering::Relaxed);
         let token = fetch(http, conn, generation).await?;
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());

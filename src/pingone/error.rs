@@ -184,7 +184,7 @@ fn http_message(e: &ApiError) -> String {
         .map(|i| format!(" [error id {}]", one_line(i)))
         .unwrap_or_default();
     let advice = match status {
-        401 => " — the access token was refused twice; check the worker app is still enabled"
+        401 => " — fresh access tokens were refused; check that the worker app is still enabled"
             .to_owned(),
         403 if *resource == Resource::Environment => format!(
             " — the environment does not exist in this region, or the worker app holds no role on it \

@@ -38,9 +38,12 @@ impl Counters {
     }
 }
 
-/// Paces requests. It starts at the cap (or 100/s, PingOne's historical per-IP figure), grows
-/// while nothing is refused, and on a 429 drops to the rate the server actually accepted over
-/// the last two seconds, which is the tenant's limit, then creeps up slowly to find any headroom.
+/// Paces requests, learning the tenant's rate from its 429s (additive increase, multiplicative
+/// decrease, as TCP does). It starts at the cap (or 100/s, PingOne's historical per-IP figure) and
+/// grows 10% a second until the first 429; then each 429 takes 15% off, at most once a second
+/// (the requests already in flight were sent at the old rate and will be refused too), and the
+/// rate creeps back up by 1 request/s each second to find any headroom. A steady stream of
+/// refusals (an exhausted quota, not a burst) pauses everyone for `Retry-After`.
 #[derive(Debug)]
 pub struct Limiter {
     state: Mutex<LimState>,
@@ -52,13 +55,16 @@ struct LimState {
     cap: Option<f64>,
     next: Instant,
     paused_until: Instant,
-    accepted: VecDeque<Instant>,
     seen_429: bool,
+    last_decrease: Option<Instant>,
     recent_429: VecDeque<Instant>,
 }
 
 const MIN_RATE: f64 = 1.0;
-const WINDOW: Duration = Duration::from_secs(2);
+/// Token refreshes one request may trigger on 401s before the 401 is reported.
+const MAX_REFRESHES: u32 = 3;
+/// 429s within a second that mean "stop", not "slow down".
+const PAUSE_AFTER: usize = 10;
 
 impl Limiter {
     pub fn new(cap: Option<f64>) -> Limiter {
@@ -70,8 +76,8 @@ impl Limiter {
                 cap: cap.map(|c| c.max(MIN_RATE)),
                 next: now,
                 paused_until: now,
-                accepted: VecDeque::new(),
                 seen_429: false,
+                last_decrease: None,
                 recent_429: VecDeque::new(),
             }),
         }
@@ -96,13 +102,9 @@ impl Limiter {
 
     pub fn on_success(&self) {
         let mut s = self.lock();
-        let now = Instant::now();
-        s.accepted.push_back(now);
-        while s.accepted.front().is_some_and(|t| now - *t > WINDOW) {
-            s.accepted.pop_front();
-        }
-        // Before any 429: +10% per second; after: +0.5 request/s per second.
-        let step = if s.seen_429 { 0.5 / s.rate } else { 0.1 };
+        // Per success: +10% a second before any 429 (rate successes a second, 0.1 each), then
+        // +1 request/s a second.
+        let step = if s.seen_429 { 1.0 / s.rate } else { 0.1 };
         s.rate = (s.rate + step).min(s.cap.unwrap_or(f64::MAX));
     }
 
@@ -110,27 +112,21 @@ impl Limiter {
         let mut s = self.lock();
         let now = Instant::now();
         s.seen_429 = true;
-        while s.accepted.front().is_some_and(|t| now - *t > WINDOW) {
-            s.accepted.pop_front();
+        if s.last_decrease
+            .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
+        {
+            s.rate = (s.rate * 0.85).max(MIN_RATE);
+            s.last_decrease = Some(now);
         }
-        let observed = s.accepted.len() as f64 / WINDOW.as_secs_f64();
-        let lowered = if observed >= MIN_RATE {
-            observed.min(s.rate) * 0.97
-        } else {
-            s.rate * 0.5
-        };
-        s.rate = lowered.max(MIN_RATE);
-        s.next = s.next.max(now + Duration::from_secs_f64(1.0 / s.rate));
-        // A burst of refusals means the quota is exhausted, not just a burst: everyone waits.
         s.recent_429.push_back(now);
         while s
             .recent_429
             .front()
-            .is_some_and(|t| now - *t > Duration::from_secs(1))
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
         {
             s.recent_429.pop_front();
         }
-        if s.recent_429.len() >= 5 {
+        if s.recent_429.len() >= PAUSE_AFTER {
             s.paused_until = s.paused_until.max(now + retry_after);
         }
     }
@@ -252,19 +248,20 @@ impl Client {
         let inner = &self.inner;
         let path = url.path().to_owned();
         let mut attempt = 0u32;
-        let mut refreshed = false;
+        let mut refreshes = 0u32;
         loop {
             attempt += 1;
-            let token = inner
-                .tokens
-                .get(&inner.http, &inner.conn, &inner.counters)
-                .await?;
             inner.limiter.acquire().await;
             let permit = inner
                 .inflight
                 .acquire()
                 .await
                 .map_err(|_| ApiError::Config("client closed".into()))?;
+            // Taken last, right before sending: waiting for a slot must not age the token.
+            let token = inner
+                .tokens
+                .get(&inner.http, &inner.conn, &inner.counters)
+                .await?;
             inner.counters.requests.fetch_add(1, Ordering::Relaxed);
             let sent = inner
                 .http
@@ -305,9 +302,10 @@ impl Client {
                     inner.limiter.on_throttled(wait);
                     Some((wait, http_error(429, resource, &path, &[])))
                 }
-                Ok((StatusCode::UNAUTHORIZED, _, _)) if !refreshed => {
-                    // Expired or revoked token: refresh once (shared with concurrent requests).
-                    refreshed = true;
+                Ok((StatusCode::UNAUTHORIZED, _, _)) if refreshes < MAX_REFRESHES => {
+                    // Expired token: refresh (one fetch shared with concurrent requests) and
+                    // retry. A token refused again and again means it is not about expiry.
+                    refreshes += 1;
                     inner.tokens.invalidate(token.generation);
                     attempt -= 1;
                     continue;
@@ -370,17 +368,31 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_falls_to_the_accepted_rate_on_429() {
+    fn the_limiter_backs_off_once_per_second_and_creeps_back() {
         let l = Limiter::new(None);
         for _ in 0..100 {
             l.on_success();
         }
         let before = l.rate();
-        assert!(before > 100.0, "{before}");
+        assert!(
+            (before - 110.0).abs() < 1e-6,
+            "+10% over a second's worth: {before}"
+        );
+        l.on_throttled(Duration::from_secs(1));
         l.on_throttled(Duration::from_secs(1));
         let after = l.rate();
-        // 100 accepted within the last 2 s: about 50/s.
-        assert!(after < 51.0 && after > 40.0, "{after}");
+        assert!(
+            (after - before * 0.85).abs() < 1e-6,
+            "one decrease: {after}"
+        );
+        for _ in 0..(after as usize) {
+            l.on_success();
+        }
+        assert!(
+            (l.rate() - (after + 1.0)).abs() < 0.05,
+            "+1/s: {}",
+            l.rate()
+        );
         let capped = Limiter::new(Some(20.0));
         for _ in 0..100 {
             capped.on_success();

@@ -274,6 +274,7 @@ pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError>
         ledger.set(stage, StageState::NotStarted, 0, None);
     }
 
+    let mut env_error = None;
     let environment = match client.get(&conn.env_url(""), Resource::Environment).await {
         Ok(v) => {
             ledger.set(Stage::Environment, StageState::Complete, 1, Some(1));
@@ -282,6 +283,7 @@ pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError>
         Err(e) => {
             ledger.gap(Stage::Environment, None, &e);
             ledger.set(Stage::Environment, StageState::Failed, 0, Some(1));
+            env_error = Some(e);
             Environment::default()
         }
     };
@@ -355,15 +357,16 @@ pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError>
         let known: HashSet<Id> = roles.iter().map(|r| r.id.clone()).collect();
         roles.extend(custom.into_iter().filter(|r| !known.contains(&r.id)));
     }
-    if [&e_pop, &e_users, &e_groups, &e_roles, &e_apps]
+    if [&e_pop, &e_users, &e_groups, &e_apps]
         .iter()
         .all(|e| e.is_some())
     {
-        // Nothing at all could be read: say why, with the first refusal.
-        return Err(e_users
+        // Nothing of the environment could be read (the organisation-wide roles do not count):
+        // a wrong environment id, or a worker without any role on it. Say so with the reason.
+        return Err(env_error
+            .or(e_users)
             .or(e_groups)
             .or(e_apps)
-            .or(e_roles)
             .or(e_pop)
             .unwrap_or_else(|| ApiError::Config("nothing could be read".into())));
     }

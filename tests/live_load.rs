@@ -1,0 +1,467 @@
+//! The live loader against the mock PingOne: round trips under adversity, and every error of
+//! API.md section 3 with the message a user sees.
+
+mod support;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pingscope::demo::{Params, generate, people_of_note as who};
+use pingscope::model::*;
+use pingscope::pingone::{self, AuthMethod, Client, Connection, LoadEvent, Region, Secret, Tuning};
+use support::mock::{self, Forbidden, MockConfig, MockPingOne, RateLimit};
+
+const CLIENT_ID: &str = "pingscope-test-worker";
+const SECRET: &str = "s3cr3t-worker-secret";
+
+fn env(users: usize) -> Snapshot {
+    generate(&Params::sized(users, 90, 40, 7))
+}
+
+fn config() -> MockConfig {
+    MockConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: SECRET.into(),
+        ..MockConfig::default()
+    }
+}
+
+fn connection(m: &MockPingOne, secret: &str, method: AuthMethod) -> Connection {
+    Connection::new(
+        &m.environment_id(),
+        Some(&m.worker_env_id()),
+        CLIENT_ID,
+        Secret::new(secret.into()),
+        method,
+        Region::NA,
+        Some(&m.api_url()),
+        Some(&m.auth_url()),
+    )
+    .unwrap()
+}
+
+fn fast_tuning() -> Tuning {
+    Tuning {
+        backoff_base: Duration::from_millis(10),
+        max_retry_after: Duration::from_secs(2),
+        ..Tuning::default()
+    }
+}
+
+async fn load(m: &MockPingOne, tuning: Tuning) -> (Result<Snapshot, pingone::ApiError>, Client) {
+    let client = Client::new(connection(m, SECRET, AuthMethod::Basic), tuning).unwrap();
+    let r = pingone::load(&client, &|_| {}).await;
+    (r, client)
+}
+
+/// The parts of a snapshot that must survive a load exactly (not when or how it was taken).
+fn content(mut s: Snapshot) -> Snapshot {
+    s.meta = Meta::default();
+    s.coverage = Coverage::default();
+    s.roles.sort_by_key(|r| r.id.to_string());
+    s
+}
+
+fn assert_same(loaded: Snapshot, original: &Snapshot) {
+    let (a, b) = (content(loaded), content(original.clone()));
+    for (x, y) in a.users.iter().zip(&b.users) {
+        assert_eq!(x, y, "first differing user");
+    }
+    for (x, y) in a.groups.iter().zip(&b.groups) {
+        assert_eq!(x, y, "first differing group");
+    }
+    for (x, y) in a.applications.iter().zip(&b.applications) {
+        assert_eq!(x, y, "first differing application");
+    }
+    assert_eq!(a.roles, b.roles);
+    assert_eq!(a.populations, b.populations);
+    assert_eq!(a.environment, b.environment);
+    assert!(a == b, "snapshots differ in size");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_load_round_trips_exactly_with_the_planned_requests() {
+    let s = env(450);
+    let m = mock::start(s.clone(), config()).await;
+    let events = Mutex::new(Vec::new());
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    let loaded = pingone::load(&client, &|e| {
+        if let LoadEvent::Partial(p) = e {
+            events.lock().unwrap().push(*p);
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        loaded.coverage.incomplete().is_empty(),
+        "{:?}",
+        loaded.coverage
+    );
+    assert!(matches!(loaded.meta.source, Source::Live { .. }));
+    let requests = client.counters().requests();
+    let planned = pingone::loader::planned_requests(&loaded, 200);
+    assert_eq!(requests, planned, "requests made vs the plan's minimum");
+    assert_same(loaded, &s);
+    let c = m.counters();
+    assert_eq!(c.violations(), 0, "{}", c.summary());
+    assert_eq!(c.tokens_issued, 1);
+
+    // The first partial snapshot came after the collections: usable, and honest about it.
+    let partials = events.into_inner().unwrap();
+    let first = partials.first().expect("a partial snapshot");
+    assert_eq!(first.users.len(), s.users.len());
+    assert!(!first.coverage.is_complete(Stage::UserMemberships));
+    let graph = Graph::build(first.clone());
+    let u = graph.find_user(who::DEEP_NESTING).unwrap();
+    let a = Access::compute(&graph, u);
+    assert!(
+        a.incomplete
+            .iter()
+            .any(|m| m.contains("memberships were not read")),
+        "{:?}",
+        a.incomplete
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_under_rate_limits_faults_drops_and_expiring_tokens_still_round_trips() {
+    let s = env(300);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            latency: Duration::from_millis(3),
+            latency_jitter: Duration::from_millis(3),
+            rate_limit: Some(RateLimit {
+                per_second: 400.0,
+                burst: 20,
+            }),
+            fault_rate: 0.05,
+            drop_rate: 0.02,
+            token_ttl: Duration::from_secs(1),
+            seed: 11,
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, client) = load(
+        &m,
+        Tuning {
+            max_rps: None,
+            ..fast_tuning()
+        },
+    )
+    .await;
+    let loaded = loaded.unwrap();
+    let gaps: Vec<&str> = loaded
+        .coverage
+        .gaps
+        .iter()
+        .take(3)
+        .map(|g| g.message.as_str())
+        .collect();
+    assert!(
+        loaded.coverage.incomplete().is_empty(),
+        "{} gaps, first: {gaps:?}",
+        loaded.coverage.gaps.len()
+    );
+    assert_same(loaded, &s);
+    let c = m.counters();
+    assert_eq!(c.violations(), 0, "{}", c.summary());
+    assert!(c.faults > 0 && c.drops > 0, "{}", c.summary());
+    assert!(
+        c.tokens_issued > 1,
+        "tokens were refreshed: {}",
+        c.summary()
+    );
+    assert!(client.counters().retried() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let s = env(100);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            rate_limit: Some(RateLimit {
+                per_second: 60.0,
+                burst: 5,
+            }),
+            retry_after_http_date: true,
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, client) = load(&m, fast_tuning()).await;
+    assert_same(loaded.unwrap(), &s);
+    assert!(client.counters().throttled() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_client_authentication_methods_work() {
+    let s = env(60);
+    let m = mock::start(s.clone(), config()).await;
+    for method in [AuthMethod::Basic, AuthMethod::Post] {
+        let client = Client::new(connection(&m, SECRET, method), fast_tuning()).unwrap();
+        client.authenticate().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_or_disabled_app_says_what_to_check_without_the_secret() {
+    let m = mock::start(env(60), config()).await;
+    let client = Client::new(
+        connection(&m, "wrong-secret", AuthMethod::Basic),
+        fast_tuning(),
+    )
+    .unwrap();
+    let msg = pingone::load(&client, &|_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    for want in [
+        "invalid_client",
+        "wrong client secret",
+        "disabled",
+        "not a Worker",
+    ] {
+        assert!(msg.contains(want), "{want}: {msg}");
+    }
+    assert!(
+        !msg.contains("wrong-secret") && !msg.contains('\n'),
+        "{msg}"
+    );
+
+    m.set_app_disabled(true);
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    let msg = pingone::load(&client, &|_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("invalid_client") && !msg.contains(SECRET),
+        "{msg}"
+    );
+    assert_eq!(m.counters().violations(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_collection_is_recorded_and_the_load_goes_on() {
+    let s = env(80);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            forbidden: vec![Forbidden::Applications],
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _) = load(&m, fast_tuning()).await;
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.users.len(), s.users.len());
+    assert!(loaded.applications.is_empty());
+    assert_eq!(
+        loaded.coverage.state(Stage::Applications),
+        StageState::Failed
+    );
+    let gap = loaded
+        .coverage
+        .gaps
+        .iter()
+        .find(|g| g.stage == Stage::Applications)
+        .unwrap();
+    assert_eq!(gap.status, Some(403));
+    assert!(
+        gap.message.contains("Configuration Read Only"),
+        "{}",
+        gap.message
+    );
+    assert!(
+        gap.message
+            .contains("403 ACCESS_FAILED (INSUFFICIENT_PERMISSIONS)"),
+        "{}",
+        gap.message
+    );
+    // Answers that depend on applications say so.
+    let graph = Graph::build(loaded);
+    let a = Access::compute(&graph, UserIx(0));
+    assert!(
+        a.incomplete.iter().any(|m| m.contains("applications")),
+        "{:?}",
+        a.incomplete
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forbidden_per_user_stage_stops_early_instead_of_asking_every_user() {
+    let s = env(400);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            forbidden: vec![Forbidden::UserRoleAssignments],
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _) = load(&m, fast_tuning()).await;
+    let loaded = loaded.unwrap();
+    assert_eq!(
+        loaded.coverage.state(Stage::UserRoleAssignments),
+        StageState::Failed
+    );
+    assert!(loaded.coverage.is_complete(Stage::UserMemberships));
+    let refused = m.counters().forbidden;
+    assert!(
+        refused < 150,
+        "asked {refused} times for a forbidden stage of 400 users"
+    );
+    assert!(loaded.coverage.gaps.iter().any(|g| {
+        g.message
+            .contains("stopped after the first requests were refused")
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entities_deleted_mid_load_are_skipped_and_counted() {
+    let s = env(120);
+    let victims: Vec<Id> = s.users[50..53].iter().map(|u| u.id.clone()).collect();
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            // After the collections and the group stages have been read.
+            delete_after: Some((220, victims.clone())),
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _) = load(
+        &m,
+        Tuning {
+            concurrency: 4,
+            ..fast_tuning()
+        },
+    )
+    .await;
+    let loaded = loaded.unwrap();
+    assert_eq!(
+        loaded.coverage.deleted_during_load, 3,
+        "{:?}",
+        loaded.coverage
+    );
+    assert_eq!(loaded.users.len(), s.users.len() - 3);
+    assert!(loaded.users.iter().all(|u| !victims.contains(&u.id)));
+    assert!(
+        loaded.coverage.incomplete().is_empty(),
+        "{:?}",
+        loaded.coverage.gaps
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_environment_fails_with_the_reason() {
+    let m = mock::start(env(40), config()).await;
+    let conn = Connection::new(
+        "00000000-0000-4000-8000-00000000dead",
+        Some(&m.worker_env_id()),
+        CLIENT_ID,
+        Secret::new(SECRET.into()),
+        AuthMethod::Basic,
+        Region::NA,
+        Some(&m.api_url()),
+        Some(&m.auth_url()),
+    )
+    .unwrap();
+    let client = Client::new(conn, fast_tuning()).unwrap();
+    let msg = match pingone::load(&client, &|_| {}).await {
+        Ok(s) => panic!("loaded {} users from an unknown environment", s.users.len()),
+        Err(e) => e.to_string(),
+    };
+    assert!(msg.contains("403"), "{msg}");
+    assert!(msg.contains("Identity Data Read Only"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_host_names_the_host_and_the_region() {
+    // A port nothing listens on: bind, note it, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conn = Connection::new(
+        "env",
+        None,
+        CLIENT_ID,
+        Secret::new(SECRET.into()),
+        AuthMethod::Basic,
+        Region::EU,
+        Some(&format!("http://127.0.0.1:{port}/v1")),
+        Some(&format!("http://127.0.0.1:{port}")),
+    )
+    .unwrap();
+    let client = Client::new(conn, fast_tuning()).unwrap();
+    let msg = client.authenticate().await.unwrap_err().to_string();
+    assert!(msg.contains("127.0.0.1") && msg.contains("region"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_request_and_a_missing_entity_give_their_own_messages() {
+    let m = mock::start(env(40), config()).await;
+    let tuning = Tuning {
+        max_attempts: 4,
+        ..fast_tuning()
+    };
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), tuning).unwrap();
+    let conn = client.connection().clone();
+    let e = client
+        .get(
+            &conn.env_url("/users?limit=5000"),
+            pingone::error::Resource::Users,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(400));
+    assert!(e.to_string().contains("rejects"), "{e}");
+    let e = client
+        .get(
+            &conn.env_url("/users/00000000-0000-4000-8000-000000000404"),
+            pingone::error::Resource::Users,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(e.to_string().contains("404 NOT_FOUND"), "{e}");
+    // A 5xx that persists is retried, then reported.
+    m.set_fault_rate(1.0);
+    let e = client
+        .get(
+            &conn.env_url("/populations"),
+            pingone::error::Resource::Populations,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.status().is_some_and(|s| s >= 500), "{e}");
+    assert!(e.to_string().contains("try again later"), "{e}");
+    assert_eq!(client.counters().retried(), 3, "4 attempts, 3 retries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_token_is_refreshed_once_and_shared() {
+    let s = env(60);
+    let m = mock::start(s.clone(), config()).await;
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    client.authenticate().await.unwrap();
+    m.expire_tokens();
+    let conn = client.connection().clone();
+    // Many concurrent requests all see a 401, but only one new token is fetched.
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (c, url) = (client.clone(), conn.env_url("/populations"));
+        tasks.push(tokio::spawn(async move {
+            c.get(&url, pingone::error::Resource::Populations).await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(m.counters().tokens_issued, 2, "{}", m.counters().summary());
+}
