@@ -465,3 +465,75 @@ async fn an_expired_token_is_refreshed_once_and_shared() {
     }
     assert_eq!(m.counters().tokens_issued, 2, "{}", m.counters().summary());
 }
+
+#[test]
+fn the_cli_reads_a_live_environment_from_pingone_variables() {
+    let s = env(150);
+    let m = MockPingOne::spawn_blocking(s.clone(), config());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.json");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("pingscope")
+            .unwrap()
+            .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
+            .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
+            .env("PINGONE_CLIENT_ID", CLIENT_ID)
+            .env("PINGONE_CLIENT_SECRET", SECRET)
+            .env("PINGONE_REGION_CODE", "EU")
+            .env("PINGONE_TOKEN_AUTH_METHOD", "client_secret_post")
+            .env("PINGONE_API_URL", m.api_url())
+            .env("PINGONE_AUTH_URL", m.auth_url())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["access", who::DEEP_NESTING, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["user"]["username"], who::DEEP_NESTING);
+    assert_eq!(v["complete"], true);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("requests"),
+        "a one-line load summary: {stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+
+    let out = run(&["snapshot", "save", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved = Snapshot::read(&file).unwrap();
+    assert_same(saved, &s);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains(SECRET),
+        "the secret reached the snapshot file"
+    );
+    assert_eq!(m.counters().violations(), 0);
+
+    // A wrong secret: one line, exit 1, names the causes, never echoes the secret.
+    let out = assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
+        .env("PINGONE_CLIENT_ID", CLIENT_ID)
+        .env("PINGONE_CLIENT_SECRET", "not-the-secret")
+        .env("PINGONE_API_URL", m.api_url())
+        .env("PINGONE_AUTH_URL", m.auth_url())
+        .args(["stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("invalid_client") && !err.contains("not-the-secret"),
+        "{err}"
+    );
+}
