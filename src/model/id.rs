@@ -11,10 +11,33 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An entity id: a canonical lowercase UUID packed into 16 bytes, or any other text as received.
+///
+/// 24 bytes in all: the UUID is held as two `u64`s rather than a `u128`, whose 16-byte alignment
+/// would make every `Id` (and every membership or assignment holding one) 32 bytes.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Id {
-    Uuid(u128),
+    Uuid(UuidBits),
     Text(Box<str>),
+}
+
+/// The 128 bits of a UUID, high half first (so the derived order is the numeric order).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UuidBits {
+    hi: u64,
+    lo: u64,
+}
+
+impl UuidBits {
+    pub fn from_u128(v: u128) -> Self {
+        UuidBits {
+            hi: (v >> 64) as u64,
+            lo: v as u64,
+        }
+    }
+
+    pub fn as_u128(self) -> u128 {
+        u128::from(self.hi) << 64 | u128::from(self.lo)
+    }
 }
 
 impl Id {
@@ -23,7 +46,7 @@ impl Id {
             if let Ok(u) = uuid::Uuid::try_parse(text) {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 if u.hyphenated().encode_lower(&mut buf) == text {
-                    return Id::Uuid(u.as_u128());
+                    return Id::Uuid(UuidBits::from_u128(u.as_u128()));
                 }
             }
         }
@@ -32,7 +55,7 @@ impl Id {
 
     /// A deterministic UUID-shaped id, for generated environments.
     pub fn from_u128(v: u128) -> Self {
-        Id::Uuid(v)
+        Id::Uuid(UuidBits::from_u128(v))
     }
 
     pub fn write_to(&self, out: &mut String) {
@@ -40,7 +63,7 @@ impl Id {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 out.push_str(
-                    uuid::Uuid::from_u128(*v)
+                    uuid::Uuid::from_u128(v.as_u128())
                         .hyphenated()
                         .encode_lower(&mut buf),
                 );
@@ -56,7 +79,7 @@ impl fmt::Display for Id {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 f.write_str(
-                    uuid::Uuid::from_u128(*v)
+                    uuid::Uuid::from_u128(v.as_u128())
                         .hyphenated()
                         .encode_lower(&mut buf),
                 )
@@ -84,7 +107,7 @@ impl Serialize for Id {
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 s.serialize_str(
-                    uuid::Uuid::from_u128(*v)
+                    uuid::Uuid::from_u128(v.as_u128())
                         .hyphenated()
                         .encode_lower(&mut buf),
                 )
@@ -187,6 +210,11 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_is_three_words() {
+        assert_eq!(std::mem::size_of::<Id>(), 24);
+    }
 
     #[test]
     fn canonical_uuid_is_packed_and_round_trips() {
