@@ -537,3 +537,54 @@ fn the_cli_reads_a_live_environment_from_pingone_variables() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_refused_even_when_fresh_and_lasting_rate_limits_say_so() {
+    let m = mock::start(
+        env(40),
+        MockConfig {
+            token_ttl: Duration::ZERO,
+            ..config()
+        },
+    )
+    .await;
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    let url = client.connection().env_url("/populations");
+    let e = client
+        .get(&url, pingone::error::Resource::Populations)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    let msg = e.to_string();
+    assert!(msg.contains("401 ACCESS_FAILED (INVALID_TOKEN)"), "{msg}");
+    assert!(msg.contains("worker app is still enabled"), "{msg}");
+
+    let m = mock::start(
+        env(40),
+        MockConfig {
+            rate_limit: Some(RateLimit {
+                per_second: 0.01,
+                burst: 1,
+            }),
+            ..config()
+        },
+    )
+    .await;
+    let tuning = Tuning {
+        max_attempts: 2,
+        max_retry_after: Duration::from_millis(50),
+        ..fast_tuning()
+    };
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), tuning).unwrap();
+    let url = client.connection().env_url("/populations");
+    let _ = client
+        .get(&url, pingone::error::Resource::Populations)
+        .await;
+    let e = client
+        .get(&url, pingone::error::Resource::Populations)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(429));
+    assert!(e.to_string().contains("rate limited by PingOne"), "{e}");
+    assert!(e.to_string().contains("--max-rps"), "{e}");
+}

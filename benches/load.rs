@@ -1,0 +1,122 @@
+//! `cargo bench --bench load`: a live load from the mock PingOne at 50 ms latency and a 100
+//! requests/second limit (20,000 users, 1,000 groups, 200 applications by default).
+//!
+//! Reports total time, requests made, 429s received, the ratio of total time to the floor
+//! (requests made / 100 per second) and the requests against the plan's minimum; then the same
+//! load as a naive script would run it (one request at a time), for a bounded time and
+//! extrapolated to the whole plan.
+//!
+//! Knobs: BENCH_USERS, BENCH_GROUPS, BENCH_APPS, BENCH_RPS, BENCH_LATENCY_MS, BENCH_NAIVE_SECONDS.
+
+#[path = "../tests/support/mock/mod.rs"]
+#[allow(unused_imports)]
+mod mock;
+
+use std::time::{Duration, Instant};
+
+use mock::{MockConfig, RateLimit};
+use pingscope::demo::{Params, generate};
+use pingscope::pingone::loader::planned_requests;
+use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
+
+fn knob(name: &str, default: f64) -> f64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let users = knob("BENCH_USERS", if quick { 300.0 } else { 20_000.0 }) as usize;
+    let groups = knob("BENCH_GROUPS", if quick { 80.0 } else { 1_000.0 }) as usize;
+    let apps = knob("BENCH_APPS", if quick { 36.0 } else { 200.0 }) as usize;
+    let rps = knob("BENCH_RPS", 100.0);
+    let latency = Duration::from_millis(knob("BENCH_LATENCY_MS", 50.0) as u64);
+    let naive_window =
+        Duration::from_secs(knob("BENCH_NAIVE_SECONDS", if quick { 2.0 } else { 60.0 }) as u64);
+
+    let snapshot = generate(&Params::sized(users, groups, apps, 42));
+    let plan = planned_requests(&snapshot, 200);
+    println!(
+        "live load benchmark: {} users, {} groups, {} applications; mock at {} ms latency, {rps} requests/s",
+        snapshot.users.len(),
+        snapshot.groups.len(),
+        snapshot.applications.len(),
+        latency.as_millis()
+    );
+    println!(
+        "plan minimum: {plan} requests (floor {:.1} s at {rps}/s)",
+        plan as f64 / rps
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let config = MockConfig {
+            client_id: "bench".into(),
+            client_secret: "bench-secret".into(),
+            latency,
+            latency_jitter: latency / 5,
+            rate_limit: Some(RateLimit {
+                per_second: rps,
+                burst: (rps / 5.0).max(1.0) as u32,
+            }),
+            ..MockConfig::default()
+        };
+        let m = mock::start(snapshot.clone(), config).await;
+        let conn = || {
+            Connection::new(
+                &m.environment_id(),
+                Some(&m.worker_env_id()),
+                "bench",
+                Secret::new("bench-secret".into()),
+                AuthMethod::Basic,
+                Region::NA,
+                Some(&m.api_url()),
+                Some(&m.auth_url()),
+            )
+            .expect("connection")
+        };
+
+        // pingscope's loader, default tuning (no cap: it learns the limit from 429s).
+        let client = Client::new(conn(), Tuning::default()).expect("client");
+        let started = Instant::now();
+        let loaded = pingone::load(&client, &|_| {}).await.expect("load");
+        let took = started.elapsed().as_secs_f64();
+        let requests = client.counters().requests();
+        let floor = requests as f64 / rps;
+        println!(
+            "pingscope: {:.1} s, {requests} requests ({:+.2}% vs plan), {} 429s, ratio to floor {:.3} (target < 1.15), complete: {}",
+            took,
+            (requests as f64 / plan as f64 - 1.0) * 100.0,
+            client.counters().throttled(),
+            took / floor,
+            loaded.coverage.incomplete().is_empty()
+        );
+        println!("mock counters: {}", m.counters().summary().replace('\n', "; "));
+
+        // A naive script: the same plan, one request at a time, for a bounded window.
+        let naive = Client::new(
+            conn(),
+            Tuning {
+                concurrency: 1,
+                ..Tuning::default()
+            },
+        )
+        .expect("client");
+        let started = Instant::now();
+        let _ = tokio::time::timeout(naive_window, pingone::load(&naive, &|_| {})).await;
+        let elapsed = started.elapsed().as_secs_f64();
+        let done = naive.counters().requests();
+        let per_second = done as f64 / elapsed;
+        println!(
+            "naive (sequential): {done} requests in {elapsed:.1} s = {per_second:.1}/s; whole plan ≈ {:.0} s ({:.1}x pingscope)",
+            plan as f64 / per_second,
+            plan as f64 / per_second / took
+        );
+    });
+}
