@@ -27,6 +27,9 @@ pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
 pub struct Cli {
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Capture the mouse in the explorer (click to select, wheel to scroll).
+    #[arg(long, global = true)]
+    pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -188,11 +191,24 @@ fn generate_params(users: Option<usize>, groups: usize, apps: usize, seed: u64) 
     }
 }
 
+/// No subcommand, a source, and a terminal on both ends: open the explorer. (Piped, the old
+/// summary is printed instead, so scripts keep working.)
+fn explore(cli: &Cli) -> bool {
+    use std::io::IsTerminal;
+    let src = &cli.source;
+    (src.demo || src.snapshot.is_some() || src.live.is_configured())
+        && io::stdout().is_terminal()
+        && io::stdin().is_terminal()
+}
+
 /// Runs one command; the returned error is printed as one line by `main`.
 pub fn run(cli: Cli) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let Some(command) = cli.command else {
+        if explore(&cli) {
+            return crate::tui::run(&cli.source, crate::tui::Options { mouse: cli.mouse });
+        }
         if cli.source.demo || cli.source.snapshot.is_some() || cli.source.live.is_configured() {
             let graph = load_graph(&cli.source)?;
             stats(&mut out, &graph, false)?;

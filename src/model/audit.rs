@@ -4,8 +4,8 @@
 //! Written in the explorer's branch to the API the lead specified, because it had not landed on
 //! main yet; if main's version lands, main's wins.
 
-use super::access::{Holder, effective_roles, role_node};
 use super::access::{EffectiveGroups, Members};
+use super::access::{Holder, effective_roles, role_node};
 use super::graph::{AppIx, Graph, Principal, UserIx};
 use super::search::{Kind, Target};
 

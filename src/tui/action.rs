@@ -1,0 +1,115 @@
+//! The one vocabulary of the explorer: what key bindings name (in config files too) and what
+//! background tasks send back. Internal-only variants are `#[serde(skip)]`.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Stage, StageState};
+
+use super::state::Data;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    FocusNext,
+    FocusPrev,
+    FocusLeft,
+    FocusRight,
+    /// Enter: open the selected thing (a kind, a related entity, a hop).
+    Open,
+    /// Esc: close the overlay, clear the filter.
+    Cancel,
+    Back,
+    Forward,
+    Why,
+    /// `/`: filter the current list.
+    Filter,
+    /// Ctrl-P: the global finder over every kind.
+    Finder,
+    /// `:`: the command palette.
+    Palette,
+    Help,
+    /// Write what is on screen to a default file in the current directory.
+    Export,
+    /// Copy the selected entity's id (OSC 52).
+    Yank,
+    /// Cycle the sort of a who-has-what or lens list.
+    CycleSort,
+    /// The full list of users who have the selected role, group or application.
+    WhoHas,
+    Reload,
+    /// Open an audit lens by key (`no-mfa`, ...).
+    Lens(String),
+    /// Run a palette command line (`export out.csv`, `lens stale`, `find alice`).
+    Command(String),
+
+    #[serde(skip)]
+    Char(char),
+    #[serde(skip)]
+    DeleteChar,
+    #[serde(skip)]
+    Complete,
+    #[serde(skip)]
+    Resize(u16, u16),
+    #[serde(skip)]
+    Click(u16, u16),
+    #[serde(skip)]
+    ScrollUp,
+    #[serde(skip)]
+    ScrollDown,
+    /// Once a second: the clock, for ages.
+    #[serde(skip)]
+    Tick(i64),
+    #[serde(skip)]
+    LoadProgress(Progress),
+    #[serde(skip)]
+    Loaded(u64, Arc<Data>),
+    #[serde(skip)]
+    LoadFailed(u64, String),
+    /// A line for the footer (from a task: "wrote access.csv").
+    #[serde(skip)]
+    Message(String),
+}
+
+/// One stage's progress during a live load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub generation: u64,
+    pub stage: Stage,
+    pub done: u64,
+    pub total: Option<u64>,
+    pub requests: u64,
+    pub rate: f64,
+    pub state: Option<StageState>,
+}
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl std::fmt::Debug for Data {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Data({} users)", self.graph.users.len())
+    }
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Load (or reload) the data source; report with `Loaded(generation, ..)` or `LoadFailed`.
+    Load { generation: u64 },
+    /// Write `contents` to `path`, then report in the status message.
+    Write { path: String, contents: String },
+    /// Put `text` on the clipboard through the terminal (OSC 52).
+    Clipboard(String),
+}

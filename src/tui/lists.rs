@@ -1,0 +1,450 @@
+//! The middle list: a kind, a lens's findings or a who-has-what answer, filtered by the search
+//! index (narrowing on the previous hits while the query grows) and sorted.
+
+use crate::model::access::{Holders, Holding, Members, WhoCan};
+use crate::model::audit::{self, AuditOptions, Lens};
+use crate::model::search::{Field, Hit, Kind, SearchIndex, Target, Tier};
+use crate::model::text::sanitize;
+use crate::model::*;
+
+use super::state::ListSpec;
+
+/// A row of the list: an entity, and what the list says about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub target: Target,
+    pub note: Note,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Note {
+    None,
+    /// A lens's reason (sanitised).
+    Reason(String),
+    /// The index of the entry in the who-has-what answer.
+    Who(u32),
+}
+
+/// Where a who-has-what answer came from; kept whole so "how" and "why" are computed only for
+/// the rows on screen.
+#[derive(Clone, Debug)]
+pub enum WhoSrc {
+    App(WhoCan),
+    Role(Holders),
+    Group(Members),
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub enum Sort {
+    #[default]
+    Natural,
+    Name,
+    Status,
+    LastSignOn,
+    Mfa,
+}
+
+impl Sort {
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Natural => Sort::Name,
+            Sort::Name => Sort::Status,
+            Sort::Status => Sort::LastSignOn,
+            Sort::LastSignOn => Sort::Mfa,
+            Sort::Mfa => Sort::Natural,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Natural => "",
+            Sort::Name => "by name",
+            Sort::Status => "by status",
+            Sort::LastSignOn => "by last sign-on",
+            Sort::Mfa => "by MFA",
+        }
+    }
+}
+
+pub struct ListView {
+    pub spec: ListSpec,
+    pub kind: Kind,
+    pub title: String,
+    pub rows: Vec<Row>,
+    pub who: Option<WhoSrc>,
+    pub query: String,
+    /// The rows shown (indices into `rows`), when filtered or sorted.
+    pub shown: Option<Vec<u32>>,
+    /// The hits of the last search, ranked, kept to narrow the next keystroke.
+    pub hits: Vec<Hit>,
+    hits_query: String,
+    pub sort: Sort,
+    pub sel: usize,
+    pub offset: usize,
+}
+
+impl std::fmt::Debug for ListView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ListView({:?}, {} rows)", self.spec, self.rows.len())
+    }
+}
+
+pub fn kind_count(graph: &Graph, kind: Kind) -> usize {
+    match kind {
+        Kind::User => graph.users.len(),
+        Kind::Group => graph.groups.len(),
+        Kind::Role => graph.roles.len(),
+        Kind::App => graph.apps.len(),
+        Kind::Population => graph.populations.len(),
+    }
+}
+
+pub fn kind_title(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "Users",
+        Kind::Group => "Groups",
+        Kind::Role => "Roles",
+        Kind::App => "Applications",
+        Kind::Population => "Populations",
+    }
+}
+
+/// The name a list shows first for an entity (unsanitised).
+pub fn target_name(graph: &Graph, t: Target) -> String {
+    let ix = t.ix as usize;
+    match t.kind {
+        Kind::User => graph.users.get(ix).map(|u| u.username.clone()),
+        Kind::Group => graph.groups.get(ix).map(|g| g.name.clone()),
+        Kind::Role => graph.roles.get(ix).map(|r| r.name.clone()),
+        Kind::App => graph.apps.get(ix).map(|a| a.name.clone()),
+        Kind::Population => graph.populations.get(ix).map(|p| p.name.clone()),
+    }
+    .unwrap_or_default()
+}
+
+pub fn node_target(node: &Node) -> Option<Target> {
+    match *node {
+        Node::User(u) => Some(u.into()),
+        Node::Group(g) => Some(g.into()),
+        Node::Role(r) => Some(r.into()),
+        Node::App(a) => Some(a.into()),
+        Node::UnresolvedRole(_) => None,
+    }
+}
+
+/// "via All Staff (3 hops)": the hop nearest the far end (for an application, the group its rule
+/// names), or the link's phrase when there is nothing in between.
+pub fn via_text(graph: &Graph, path: &Path) -> String {
+    let hops = path.hops();
+    if hops.len() <= 2 {
+        return hops
+            .last()
+            .and_then(|h| h.link)
+            .map_or("", |l| l.phrase())
+            .to_owned();
+    }
+    let near = sanitize(&graph.node_name(&hops[hops.len() - 2].node)).into_owned();
+    if hops.len() == 3 {
+        format!("via {near}")
+    } else {
+        format!("via {near} ({} hops)", hops.len() - 1)
+    }
+}
+
+impl WhoSrc {
+    pub fn build(graph: &Graph, of: Target) -> Option<(WhoSrc, Vec<Row>, String)> {
+        let name = sanitize(&target_name(graph, of)).into_owned();
+        let row = |u: UserIx, i: usize| Row {
+            target: u.into(),
+            note: Note::Who(i as u32),
+        };
+        match of.kind {
+            Kind::App => {
+                let who = WhoCan::compute(graph, AppIx(of.ix));
+                let rows = who
+                    .admitted
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (u, _))| row(*u, i))
+                    .collect();
+                Some((WhoSrc::App(who), rows, format!("Who can use {name}")))
+            }
+            Kind::Role => {
+                let h = Holders::of_role(graph, RoleIx(of.ix));
+                let rows = h
+                    .holdings
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, x)| match *x {
+                        Holding::User { user, .. } => Some(row(user, i)),
+                        Holding::App { .. } => None,
+                    })
+                    .collect();
+                Some((WhoSrc::Role(h), rows, format!("Who holds {name}")))
+            }
+            Kind::Group => {
+                let m = Members::compute(graph, GroupIx(of.ix));
+                let rows = m
+                    .members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| row(x.user, i))
+                    .collect();
+                Some((WhoSrc::Group(m), rows, format!("Members of {name}")))
+            }
+            Kind::User | Kind::Population => None,
+        }
+    }
+
+    pub fn paths(&self, graph: &Graph, entry: u32) -> Vec<Path> {
+        let i = entry as usize;
+        match self {
+            WhoSrc::App(w) => w
+                .admitted
+                .get(i)
+                .map(|(u, admits)| w.paths(graph, *u, admits))
+                .unwrap_or_default(),
+            WhoSrc::Role(h) => h
+                .holdings
+                .get(i)
+                .map(|x| vec![h.path(graph, x)])
+                .unwrap_or_default(),
+            WhoSrc::Group(m) => m
+                .members
+                .get(i)
+                .map(|x| vec![m.path(graph, x)])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// How the user has it, in a few words.
+    pub fn how(&self, graph: &Graph, entry: u32) -> String {
+        let paths = self.paths(graph, entry);
+        let via: Vec<String> = paths.iter().map(|p| via_text(graph, p)).collect();
+        let via = via.join(" + ");
+        match self {
+            WhoSrc::Role(h) => match h.holdings.get(entry as usize) {
+                Some(Holding::User { assignment, .. }) => format!(
+                    "{} · {via}",
+                    sanitize(&graph.scope_label(&graph.assignment(*assignment).raw.scope))
+                ),
+                _ => via,
+            },
+            _ => via,
+        }
+    }
+}
+
+fn as_hit(target: Target) -> Hit {
+    Hit {
+        target,
+        field: Field::Name,
+        tier: Tier::Exact,
+        score: 0,
+    }
+}
+
+impl ListView {
+    pub fn build(graph: &Graph, spec: &ListSpec, stale_days: u32) -> Option<ListView> {
+        let (kind, title, rows, who) = match spec {
+            ListSpec::Kind(kind) => {
+                let rows = (0..kind_count(graph, *kind) as u32)
+                    .map(|ix| Row {
+                        target: Target { kind: *kind, ix },
+                        note: Note::None,
+                    })
+                    .collect();
+                (*kind, kind_title(*kind).to_owned(), rows, None)
+            }
+            ListSpec::Lens(lens) => {
+                let opts = AuditOptions {
+                    now_millis: graph.meta.taken_at.millis().unwrap_or(0),
+                    stale_days,
+                };
+                let rows = audit::run(graph, *lens, &opts)
+                    .into_iter()
+                    .map(|f| Row {
+                        target: f.target,
+                        note: Note::Reason(sanitize(&f.reason).into_owned()),
+                    })
+                    .collect();
+                (lens.kind(), lens.title().to_owned(), rows, None)
+            }
+            ListSpec::Who(of) => {
+                let (src, rows, title) = WhoSrc::build(graph, *of)?;
+                (Kind::User, title, rows, Some(src))
+            }
+        };
+        Some(ListView {
+            spec: spec.clone(),
+            kind,
+            title,
+            rows,
+            who,
+            query: String::new(),
+            shown: None,
+            hits: Vec::new(),
+            hits_query: String::new(),
+            sort: Sort::Natural,
+            sel: 0,
+            offset: 0,
+        })
+    }
+
+    pub fn lens(&self) -> Option<Lens> {
+        match self.spec {
+            ListSpec::Lens(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shown.as_ref().map_or(self.rows.len(), Vec::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn row(&self, i: usize) -> Option<&Row> {
+        let r = match &self.shown {
+            Some(s) => *s.get(i)? as usize,
+            None => i,
+        };
+        self.rows.get(r)
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.row(self.sel)
+    }
+
+    pub fn selected_target(&self) -> Option<Target> {
+        self.selected_row().map(|r| r.target)
+    }
+
+    /// The hit that matched a row's entity, for highlighting.
+    pub fn hit_for(&self, t: Target) -> Option<&Hit> {
+        if self.query.trim().is_empty() {
+            return None;
+        }
+        self.hits.iter().find(|h| h.target == t)
+    }
+
+    /// Selects the row of `t` if it is shown.
+    pub fn select_target(&mut self, t: Target) -> bool {
+        match (0..self.len()).find(|&i| self.row(i).is_some_and(|r| r.target == t)) {
+            Some(i) => {
+                self.sel = i;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies `query` (and the sort): exact and prefix matches first; each keystroke that extends
+    /// the previous query searches only the previous hits.
+    pub fn set_query(&mut self, graph: &Graph, index: &SearchIndex, query: &str) {
+        self.query = query.to_owned();
+        let q = query.trim();
+        if q.is_empty() {
+            self.hits.clear();
+            self.hits_query.clear();
+        } else {
+            let narrowing = !self.hits_query.is_empty() && q.starts_with(&self.hits_query);
+            self.hits = match (&self.spec, narrowing) {
+                (_, true) => index.search_within(graph, q, Some(self.kind), &self.hits),
+                (ListSpec::Kind(k), false) => index.search(graph, q, Some(*k)),
+                (_, false) => {
+                    let mut base: Vec<Hit> = self.rows.iter().map(|r| as_hit(r.target)).collect();
+                    base.dedup();
+                    index.search_within(graph, q, Some(self.kind), &base)
+                }
+            };
+            self.hits_query = q.to_owned();
+        }
+        self.reshow(graph);
+        self.sel = 0;
+        self.offset = 0;
+    }
+
+    pub fn set_sort(&mut self, graph: &Graph, sort: Sort) {
+        let keep = self.selected_target();
+        self.sort = sort;
+        self.reshow(graph);
+        if let Some(t) = keep {
+            self.select_target(t);
+        }
+    }
+
+    fn reshow(&mut self, graph: &Graph) {
+        let filtered = !self.query.trim().is_empty();
+        if !filtered && self.sort == Sort::Natural {
+            self.shown = None;
+            return;
+        }
+        let mut shown: Vec<u32> = if filtered {
+            match self.spec {
+                ListSpec::Kind(_) => self.hits.iter().map(|h| h.target.ix).collect(),
+                _ => {
+                    // Rank of each matching entity, then the rows of those entities in rank order.
+                    let n = kind_count(graph, self.kind);
+                    let mut rank = vec![u32::MAX; n];
+                    for (i, h) in self.hits.iter().enumerate() {
+                        if let Some(r) = rank.get_mut(h.target.ix as usize) {
+                            *r = (*r).min(i as u32);
+                        }
+                    }
+                    let rank_of = |r: &Row| rank.get(r.target.ix as usize).copied();
+                    let mut v: Vec<u32> = (0..self.rows.len() as u32)
+                        .filter(|&i| rank_of(&self.rows[i as usize]).is_some_and(|r| r != u32::MAX))
+                        .collect();
+                    v.sort_by_key(|&i| rank_of(&self.rows[i as usize]));
+                    v
+                }
+            }
+        } else {
+            (0..self.rows.len() as u32).collect()
+        };
+        if self.sort != Sort::Natural {
+            let rows = &self.rows;
+            shown.sort_by(|&a, &b| {
+                let (ta, tb) = (rows[a as usize].target, rows[b as usize].target);
+                sort_key(graph, self.sort, ta).cmp(&sort_key(graph, self.sort, tb))
+            });
+        }
+        self.shown = Some(shown);
+    }
+}
+
+/// The sort key of an entity: the attribute first, the name as tiebreak.
+fn sort_key(graph: &Graph, sort: Sort, t: Target) -> (i64, String) {
+    let name = target_name(graph, t).to_lowercase();
+    let Some(u) = (t.kind == Kind::User)
+        .then(|| graph.users.get(t.ix as usize))
+        .flatten()
+    else {
+        return (0, name);
+    };
+    let k = match sort {
+        Sort::Natural | Sort::Name => 0,
+        // Disabled and locked first: those are the ones to look at.
+        Sort::Status => {
+            if !u.enabled {
+                0
+            } else if u.is_locked() {
+                1
+            } else {
+                2
+            }
+        }
+        // Longest without a sign-on first; never signed on before everyone.
+        Sort::LastSignOn => u.last_sign_on_millis().unwrap_or(i64::MIN),
+        // MFA off, then unknown, then on.
+        Sort::Mfa => match u.mfa_enabled {
+            Some(false) => 0,
+            None => 1,
+            Some(true) => 2,
+        },
+    };
+    (k, name)
+}

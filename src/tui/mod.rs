@@ -1,0 +1,316 @@
+//! The interactive explorer: linked panes over one loaded environment.
+//!
+//! One `Action` vocabulary (keys and task results), a pure `update` returning `Effect`s, a pure
+//! `draw`; loading runs in tokio tasks that report by `Action`, tagged with a generation so a
+//! stale result is dropped. The terminal is restored on exit, on error and on panic.
+
+pub mod action;
+pub mod config;
+pub mod detail;
+pub mod export;
+pub mod input;
+pub mod keymap;
+pub mod lists;
+pub mod state;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod why;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::Result;
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, MouseEventKind};
+use futures::{FutureExt, StreamExt};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::cli::SourceArgs;
+use crate::model::Graph;
+
+use action::{Action, Effect, Progress};
+use state::{Data, Overlay, State};
+
+pub struct Options {
+    /// Capture the mouse (off by default: it breaks the terminal's own text selection).
+    pub mouse: bool,
+}
+
+/// The action a key press means in the current state: text while typing, the keymap otherwise.
+pub fn action_for_key(s: &State, ev: &KeyEvent) -> Option<Action> {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    if ev.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    let typing = s.filtering || matches!(s.overlay, Some(Overlay::Finder(_) | Overlay::Palette(_)));
+    if typing {
+        return match ev.code {
+            KeyCode::Char('c') if ctrl => Some(Action::Quit),
+            KeyCode::Char(c) if !ctrl => Some(Action::Char(c)),
+            KeyCode::Backspace => Some(Action::DeleteChar),
+            KeyCode::Enter => Some(Action::Open),
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Tab => Some(Action::Complete),
+            KeyCode::Up => Some(Action::MoveUp),
+            KeyCode::Down => Some(Action::MoveDown),
+            _ => None,
+        };
+    }
+    s.keymap.lookup(&keymap::key_name(ev)?).cloned()
+}
+
+fn now_millis() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Where the data comes from, for the status line.
+fn source_label(src: &SourceArgs) -> (String, bool) {
+    match (&src.snapshot, src.demo) {
+        (Some(p), _) => (format!("snapshot {}", p.display()), false),
+        (None, true) => ("demo".into(), false),
+        (None, false) => ("live".into(), true),
+    }
+}
+
+/// Loads the source on its own thread (the live loader's future is not `Send`, so it gets a
+/// runtime of its own) and reports by `Action`s tagged `generation`.
+fn spawn_load(src: SourceArgs, generation: u64, tx: UnboundedSender<Action>) {
+    let (label, live) = source_label(&src);
+    let failed = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("pingscope-load".into())
+        .spawn(move || {
+            let result: Result<Graph> = if live {
+                tokio::runtime::Builder::new_multi_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(Into::into)
+                    .and_then(|rt| rt.block_on(load_live(&src, generation, tx.clone())))
+            } else {
+                crate::cli::load_graph(&src)
+            };
+            let msg = match result {
+                Ok(graph) => Action::Loaded(generation, Arc::new(Data::new(graph, label, live))),
+                Err(e) => {
+                    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+                    Action::LoadFailed(generation, chain.join(": "))
+                }
+            };
+            let _ = tx.send(msg);
+        });
+    if let Err(e) = spawned {
+        let _ = failed.send(Action::LoadFailed(generation, e.to_string()));
+    }
+}
+
+async fn load_live(
+    src: &SourceArgs,
+    generation: u64,
+    tx: UnboundedSender<Action>,
+) -> Result<Graph> {
+    use crate::pingone::{self, Client, LoadEvent};
+    let conn = src.live.connection(None)?;
+    let client = Client::new(conn, src.live.tuning())?;
+    let sink = move |e: LoadEvent| {
+        let p = match e {
+            LoadEvent::Progress {
+                stage,
+                done,
+                total,
+                requests,
+                rate,
+            } => Progress {
+                generation,
+                stage,
+                done,
+                total,
+                requests,
+                rate,
+                state: None,
+            },
+            LoadEvent::StageDone { stage, state } => Progress {
+                generation,
+                stage,
+                done: 0,
+                total: None,
+                requests: 0,
+                rate: 0.0,
+                state: Some(state),
+            },
+            // Opening the explorer on partial data is not done yet: wait for the whole load.
+            LoadEvent::Partial(_) => return,
+        };
+        let _ = tx.send(Action::LoadProgress(p));
+    };
+    let snapshot = pingone::load(&client, &sink).await?;
+    Ok(Graph::build(snapshot))
+}
+
+/// OSC 52: the terminal puts `text` on the clipboard (works over SSH too).
+fn osc52(text: &str) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    format!("\x1b]52;c;{b64}\x07")
+}
+
+fn run_effects(effects: Vec<Effect>, src: &SourceArgs, tx: &UnboundedSender<Action>) {
+    for e in effects {
+        match e {
+            Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
+            Effect::Write { path, contents } => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let msg = match std::fs::write(&path, contents) {
+                        Ok(()) => {
+                            let full = std::fs::canonicalize(&path)
+                                .map_or(path.clone(), |p| p.display().to_string());
+                            format!("wrote {full}")
+                        }
+                        Err(e) => format!("cannot write {path}: {e}"),
+                    };
+                    let _ = tx.send(Action::Message(msg));
+                });
+            }
+            Effect::Clipboard(text) => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(osc52(&text).as_bytes());
+                let _ = out.flush();
+            }
+        }
+    }
+}
+
+/// Opens the explorer on the source and runs it until the user quits.
+pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
+    let (cfg, cfg_error) = match config::load() {
+        Ok(c) => (c, None),
+        Err(e) => (config::Config::default(), Some(e)),
+    };
+    let mouse = opts.mouse || cfg.mouse;
+    let mut keymap = keymap::Keymap::default();
+    keymap.merge(cfg.keys.clone());
+    let theme = theme::Theme::from_env(&cfg.colors);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut terminal = ratatui::init();
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
+    let result = runtime.block_on(event_loop(&mut terminal, src, keymap, theme, cfg_error));
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    ratatui::restore();
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    src: &SourceArgs,
+    keymap: keymap::Keymap,
+    theme: theme::Theme,
+    cfg_error: Option<String>,
+) -> Result<()> {
+    let mut state = State::new(keymap, theme, now_millis());
+    state.message = cfg_error;
+    let size = terminal.size()?;
+    update::update(&mut state, Action::Resize(size.width, size.height));
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let effects = update::start_load(&mut state);
+    run_effects(effects, src, &tx);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(15));
+    let test_panic = std::env::var_os("PINGSCOPE_TEST_PANIC").is_some();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &state))?;
+            dirty = false;
+            if test_panic {
+                panic!(
+                    "PINGSCOPE_TEST_PANIC: a panic inside the event loop, after the first frame"
+                );
+            }
+        }
+        if state.quit {
+            return Ok(());
+        }
+        let first = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => event_action(&state, ev),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(a) = rx.recv() => Some(a),
+            _ = tick.tick() => Some(Action::Tick(now_millis())),
+        };
+        let mut pending: Vec<Action> = first.into_iter().collect();
+        // Coalesce: handle whatever else is ready before drawing once.
+        loop {
+            while let Ok(a) = rx.try_recv() {
+                pending.push(a);
+            }
+            let mut any = false;
+            while let Some(Some(Ok(ev))) = events.next().now_or_never() {
+                any = true;
+                if let Some(a) = event_action(&state, ev) {
+                    pending.push(a);
+                }
+                // Keys typed ahead are mapped in the state they will meet: apply as we go.
+                for a in pending.drain(..) {
+                    let eff = update::update(&mut state, a);
+                    run_effects(eff, src, &tx);
+                    dirty = true;
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        for a in pending {
+            let eff = update::update(&mut state, a);
+            run_effects(eff, src, &tx);
+            dirty = true;
+        }
+    }
+}
+
+fn event_action(s: &State, ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => action_for_key(s, &k),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) => Some(Action::Click(m.column, m.row)),
+            MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+            MouseEventKind::ScrollUp => Some(Action::ScrollUp),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_is_base64() {
+        assert_eq!(super::osc52("abc-12"), "\x1b]52;c;YWJjLTEy\x07");
+        assert_eq!(super::osc52("ab"), "\x1b]52;c;YWI=\x07");
+    }
+}

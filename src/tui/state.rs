@@ -1,0 +1,181 @@
+//! Everything the explorer shows, as plain data. `update` changes it; `draw` only reads it.
+
+use std::sync::Arc;
+
+use crate::model::Graph;
+use crate::model::audit::Lens;
+use crate::model::search::{Kind, SearchIndex, Target};
+
+use super::action::Progress;
+use super::detail::Detail;
+use super::keymap::Keymap;
+use super::lists::ListView;
+use super::theme::Theme;
+use super::why::WhyView;
+
+/// A loaded environment: the graph and its search index, shared read-only with tasks.
+pub struct Data {
+    pub graph: Graph,
+    pub index: SearchIndex,
+    /// Where it came from: "demo", "snapshot prod.json", "live".
+    pub source: String,
+    pub live: bool,
+}
+
+impl Data {
+    pub fn new(graph: Graph, source: impl Into<String>, live: bool) -> Data {
+        let index = SearchIndex::build(&graph);
+        Data {
+            graph,
+            index,
+            source: source.into(),
+            live,
+        }
+    }
+}
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Focus {
+    Nav,
+    List,
+    Detail,
+}
+
+/// An entry of the navigator.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum NavItem {
+    Kind(Kind),
+    Lens(Lens),
+}
+
+impl NavItem {
+    pub fn all() -> Vec<NavItem> {
+        Kind::ALL
+            .into_iter()
+            .map(NavItem::Kind)
+            .chain(Lens::ALL.into_iter().map(NavItem::Lens))
+            .collect()
+    }
+}
+
+/// What the middle list shows.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ListSpec {
+    Kind(Kind),
+    Lens(Lens),
+    /// Every user who has this role, group or application, with how.
+    Who(Target),
+}
+
+/// A place in the history.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Location {
+    pub spec: ListSpec,
+    pub query: String,
+    pub selected: Option<Target>,
+    pub focus: Focus,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Why(WhyView),
+    Help { offset: usize },
+    Finder(Finder),
+    Palette(Palette),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Finder {
+    pub query: String,
+    pub hits: Vec<crate::model::search::Hit>,
+    pub sel: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Palette {
+    pub text: String,
+    pub completions: Vec<String>,
+    pub sel: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Loading {
+    pub generation: u64,
+    pub stages: Vec<Progress>,
+    pub error: Option<String>,
+}
+
+pub struct State {
+    pub data: Option<Arc<Data>>,
+    /// Set while a load runs (the first one, or a reload over the data shown).
+    pub loading: Option<Loading>,
+    pub load_gen: u64,
+    pub nav: Vec<NavItem>,
+    pub nav_sel: usize,
+    pub focus: Focus,
+    pub list: Option<ListView>,
+    pub detail: Option<Detail>,
+    /// Typing into the list's filter.
+    pub filtering: bool,
+    pub overlay: Option<Overlay>,
+    /// Where Back goes (most recent last), and where Forward goes.
+    pub history: Vec<Location>,
+    pub forward: Vec<Location>,
+    pub message: Option<String>,
+    pub size: (u16, u16),
+    pub now_millis: i64,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub quit: bool,
+    /// How many days without sign-on make a user stale (lenses).
+    pub stale_days: u32,
+}
+
+impl State {
+    pub fn new(keymap: Keymap, theme: Theme, now_millis: i64) -> State {
+        State {
+            data: None,
+            loading: None,
+            load_gen: 0,
+            nav: NavItem::all(),
+            nav_sel: 0,
+            focus: Focus::List,
+            list: None,
+            detail: None,
+            filtering: false,
+            overlay: None,
+            history: Vec::new(),
+            forward: Vec::new(),
+            message: None,
+            size: (80, 24),
+            now_millis,
+            keymap,
+            theme,
+            quit: false,
+            stale_days: 90,
+        }
+    }
+
+    pub fn graph(&self) -> Option<&Graph> {
+        self.data.as_deref().map(|d| &d.graph)
+    }
+
+    /// The entity under the cursor: the detail's link when the detail has focus, else the list's.
+    pub fn selected_target(&self) -> Option<Target> {
+        if self.focus == Focus::Detail {
+            if let Some(t) = self.detail.as_ref().and_then(|d| d.selected_link()) {
+                return Some(t);
+            }
+        }
+        self.list.as_ref().and_then(|l| l.selected_target())
+    }
+
+    /// Rows of list content visible at the current size (the layout's arithmetic).
+    pub fn list_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(4).max(1)
+    }
+
+    pub fn detail_height(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(4).max(1)
+    }
+}

@@ -1,0 +1,142 @@
+//! The middle list: one line per row, only the visible rows are built; the filter's matched
+//! characters are highlighted.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::model::Graph;
+use crate::model::search::{Kind, Target};
+use crate::model::text::sanitize;
+use crate::tui::lists::{ListView, Note, Row, target_name};
+use crate::tui::state::{Focus, State};
+
+use super::{fit, highlighted, pad, pane};
+
+/// The second column of a plain kind list.
+fn facts(g: &Graph, t: Target) -> String {
+    let ix = t.ix as usize;
+    match t.kind {
+        Kind::User => g.users.get(ix).map(|u| {
+            let mut s = sanitize(&u.display_name().unwrap_or_default()).into_owned();
+            if !u.enabled {
+                s.push_str(" · disabled");
+            }
+            s.push_str(match u.mfa_enabled {
+                Some(true) => " · MFA",
+                _ => " · no MFA",
+            });
+            s
+        }),
+        Kind::Group => Some(format!(
+            "{} members",
+            g.group_users(crate::model::GroupIx(t.ix)).len()
+        )),
+        Kind::Role => Some(format!(
+            "{} assignments",
+            g.role_assignments(crate::model::RoleIx(t.ix)).len()
+        )),
+        Kind::App => g
+            .apps
+            .get(ix)
+            .map(|a| sanitize(a.kind.as_str()).into_owned()),
+        Kind::Population => Some(format!(
+            "{} users",
+            g.population_users(crate::model::PopIx(t.ix)).len()
+        )),
+    }
+    .unwrap_or_default()
+}
+
+fn note(g: &Graph, l: &ListView, r: &Row) -> String {
+    match &r.note {
+        Note::None => facts(g, r.target),
+        Note::Reason(x) => x.clone(),
+        Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, s: &State) {
+    let (Some(g), Some(l)) = (s.graph(), s.list.as_ref()) else {
+        f.render_widget(pane(s, Line::from(" List "), Focus::List), area);
+        return;
+    };
+    let mut title = vec![Span::styled(
+        format!(" {} ", fit(&l.title, 40)),
+        s.theme.title,
+    )];
+    let count = if l.shown.is_some() && !l.query.is_empty() {
+        format!("{} of {} ", l.len(), l.rows.len())
+    } else {
+        format!("{} ", l.rows.len())
+    };
+    title.push(Span::raw(count));
+    if !l.query.is_empty() || s.filtering {
+        title.push(Span::styled(
+            format!("/{} ", fit(&sanitize(&l.query), 20)),
+            s.theme.matched,
+        ));
+    }
+    if !l.sort.label().is_empty() {
+        title.push(Span::styled(format!("{} ", l.sort.label()), s.theme.dim));
+    }
+    let block = pane(s, Line::from(title), Focus::List);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let w = usize::from(inner.width);
+    let h = usize::from(inner.height);
+    if l.is_empty() {
+        let msg = if l.query.is_empty() {
+            "nothing here"
+        } else {
+            "no match"
+        };
+        f.render_widget(Paragraph::new(Line::styled(msg, s.theme.dim)), inner);
+        return;
+    }
+    let name_w = (w * 11 / 20).clamp(8, 32).min(w.saturating_sub(2));
+    let note_w = w.saturating_sub(name_w + 3);
+    let mut lines = Vec::with_capacity(h);
+    for i in l.offset..(l.offset + h).min(l.len()) {
+        let Some(r) = l.row(i) else { break };
+        let selected = i == l.sel;
+        let base = if selected && s.focus == Focus::List {
+            s.theme.selected
+        } else if selected {
+            s.theme.title
+        } else {
+            Style::new()
+        };
+        let name = sanitize(&target_name(g, r.target)).into_owned();
+        let marks = l
+            .hit_for(r.target)
+            .filter(|h| {
+                matches!(
+                    h.field,
+                    crate::model::search::Field::Username | crate::model::search::Field::Name
+                )
+            })
+            .map(|h| {
+                s.data
+                    .as_ref()
+                    .map(|d| d.index.positions(g, h, &l.query))
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let mut spans = vec![Span::styled(if selected { "▸ " } else { "  " }, base)];
+        spans.extend(highlighted(
+            &name,
+            &marks,
+            name_w,
+            base,
+            base.patch(s.theme.matched),
+        ));
+        spans.push(Span::styled(" ", base));
+        let dim = if selected { base } else { s.theme.dim };
+        spans.push(Span::styled(pad(&note(g, l, r), note_w), dim));
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,198 @@
+//! The status line (source, environment, region, age, coverage), the footer (breadcrumb, filter
+//! line, messages, hints) and the loading screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use crate::model::text::sanitize;
+use crate::model::{EnvironmentType, Stage, StageState};
+use crate::tui::detail::ago;
+use crate::tui::lists::{kind_title, target_name};
+use crate::tui::state::{ListSpec, Location, State};
+
+use super::{centered, fit, pad};
+
+pub fn status_line(f: &mut Frame, area: Rect, s: &State) {
+    let w = usize::from(area.width);
+    let Some(d) = s.data.as_deref() else {
+        f.render_widget(
+            Paragraph::new(pad(" pingscope · loading…", w)).style(s.theme.status),
+            area,
+        );
+        return;
+    };
+    let g = &d.graph;
+    let env = &g.environment;
+    let mut parts = vec![format!(" pingscope · {}", fit(&sanitize(&env.name), 40))];
+    match &env.kind {
+        Some(EnvironmentType::Production) => parts[0].push_str(" [PROD]"),
+        Some(EnvironmentType::Sandbox) => parts[0].push_str(" [SANDBOX]"),
+        Some(other) => parts[0].push_str(&format!(" [{}]", fit(&sanitize(other.as_str()), 12))),
+        None => {}
+    }
+    if let Some(r) = &env.region {
+        parts.push(fit(&sanitize(r), 12));
+    }
+    let age = g
+        .meta
+        .taken_at
+        .millis()
+        .map_or_else(String::new, |t| format!(", taken {}", ago(s.now_millis, t)));
+    parts.push(format!("{}{age}", fit(&sanitize(&d.source), 40)));
+    let incomplete = g.coverage.incomplete();
+    let complete = Stage::ALL.len() - incomplete.len();
+    let mut spans = vec![Span::raw(parts.join(" · "))];
+    if incomplete.is_empty() {
+        spans.push(Span::raw(" · coverage complete"));
+    } else {
+        let names: Vec<&str> = incomplete.iter().map(|s| s.label()).collect();
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!(
+                "INCOMPLETE {complete}/{}: {}",
+                Stage::ALL.len(),
+                names.join(", ")
+            ),
+            s.theme.warn,
+        ));
+    }
+    if s.loading.is_some() {
+        spans.push(Span::raw(" · reloading…"));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    if used < w {
+        spans.push(Span::raw(" ".repeat(w - used)));
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(s.theme.status),
+        area,
+    );
+}
+
+fn crumb(s: &State, loc: &Location) -> String {
+    let g = match s.graph() {
+        Some(g) => g,
+        None => return String::new(),
+    };
+    let list = match &loc.spec {
+        ListSpec::Kind(k) => kind_title(*k).to_owned(),
+        ListSpec::Lens(l) => l.title().to_owned(),
+        ListSpec::Who(t) => format!("who has {}", sanitize(&target_name(g, *t))),
+    };
+    match loc.selected {
+        Some(t) if !matches!(loc.spec, ListSpec::Who(_)) => {
+            format!("{list} › {}", sanitize(&target_name(g, t)))
+        }
+        _ => list,
+    }
+}
+
+pub fn footer(f: &mut Frame, area: Rect, s: &State) {
+    let w = usize::from(area.width);
+    if s.filtering {
+        let q = s
+            .list
+            .as_ref()
+            .map(|l| sanitize(&l.query).into_owned())
+            .unwrap_or_default();
+        let line = Line::from(vec![
+            Span::styled("/", s.theme.title),
+            Span::raw(fit(&q, w.saturating_sub(30))),
+            Span::styled("▏", s.theme.title),
+            Span::styled("  Enter keep · Esc clear", s.theme.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    if let Some(m) = &s.message {
+        f.render_widget(
+            Paragraph::new(Line::styled(fit(&sanitize(m), w), s.theme.heading)),
+            area,
+        );
+        return;
+    }
+    let hints = " / filter · Enter open · w why · W who · - back · : cmd · ? help · q quit";
+    let mut trail: Vec<String> = s
+        .history
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|l| crumb(s, l))
+        .collect();
+    if let Some(here) = crate::tui::update::current_location(s) {
+        trail.push(crumb(s, &here));
+    }
+    let room = w.saturating_sub(hints.width()).max(w / 2);
+    let mut left = format!(" {}", trail.join(" ‹ "));
+    if left.width() > room {
+        // Keep the most recent end of the trail.
+        let chars: Vec<char> = left.chars().collect();
+        let mut start = 0;
+        while chars[start..].iter().collect::<String>().width() + 1 > room && start < chars.len() {
+            start += 1;
+        }
+        left = format!("…{}", chars[start..].iter().collect::<String>());
+    }
+    let hint_w = w.saturating_sub(left.width());
+    let line = Line::from(vec![
+        Span::styled(left, s.theme.title),
+        Span::styled(format!("{:>hint_w$}", fit(hints, hint_w)), s.theme.dim),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+pub fn loading(f: &mut Frame, area: Rect, s: &State) {
+    let r = centered(area, 76, 16);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(" Loading ", s.theme.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let w = usize::from(inner.width);
+    let mut lines = Vec::new();
+    match &s.loading {
+        Some(l) if l.error.is_some() => {
+            lines.push(Line::styled("Loading failed:", s.theme.warn));
+            lines.push(Line::raw(fit(
+                &sanitize(l.error.as_deref().unwrap_or("")),
+                w,
+            )));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("r retry · q quit", s.theme.dim));
+        }
+        Some(l) if !l.stages.is_empty() => {
+            for p in &l.stages {
+                let count = match p.total {
+                    Some(t) => format!("{}/{}", p.done, t),
+                    None => p.done.to_string(),
+                };
+                let state = match p.state {
+                    Some(StageState::Complete) => "done",
+                    Some(StageState::Partial) => "PARTIAL",
+                    Some(StageState::Failed) => "FAILED",
+                    Some(StageState::NotStarted) => "skipped",
+                    None => "…",
+                };
+                let text = format!(
+                    "{:<28} {:>13}  {:>6} req  {:>5.0}/s  {state}",
+                    p.stage.label(),
+                    count,
+                    p.requests,
+                    p.rate
+                );
+                let style = if matches!(p.state, Some(StageState::Partial | StageState::Failed)) {
+                    s.theme.warn
+                } else {
+                    ratatui::style::Style::new()
+                };
+                lines.push(Line::styled(fit(&text, w), style));
+            }
+        }
+        _ => lines.push(Line::raw("reading the environment…")),
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

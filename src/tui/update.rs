@@ -1,0 +1,450 @@
+//! `update(&mut State, Action) -> Vec<Effect>`: every change of the explorer's state, with no I/O.
+
+use std::sync::Arc;
+
+use crate::model::search::Target;
+
+use super::action::{Action, Effect, Progress};
+use super::detail::{Detail, Why};
+use super::input;
+use super::lists::{ListView, Note, target_name};
+use super::state::*;
+use super::why::WhyView;
+
+pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Tick(now) => {
+            s.now_millis = now;
+            return Vec::new();
+        }
+        Action::Resize(w, h) => {
+            s.size = (w, h);
+            fix_offsets(s);
+            return Vec::new();
+        }
+        Action::Message(m) => {
+            s.message = Some(m);
+            return Vec::new();
+        }
+        Action::LoadProgress(p) => {
+            if let Some(l) = s.loading.as_mut().filter(|l| l.generation == p.generation) {
+                match l.stages.iter_mut().find(|x| x.stage == p.stage) {
+                    Some(x) => {
+                        let state = p.state.or(x.state);
+                        *x = Progress { state, ..p };
+                    }
+                    None => l.stages.push(p),
+                }
+            }
+            return Vec::new();
+        }
+        Action::Loaded(generation, data) => {
+            if generation == s.load_gen {
+                install(s, data);
+            }
+            return Vec::new();
+        }
+        Action::LoadFailed(generation, e) => {
+            if generation == s.load_gen {
+                match (&s.data, s.loading.as_mut()) {
+                    (None, Some(l)) => l.error = Some(e),
+                    _ => {
+                        s.loading = None;
+                        s.message = Some(format!("reload failed: {e}"));
+                    }
+                }
+            }
+            return Vec::new();
+        }
+        Action::Quit => {
+            s.quit = true;
+            return Vec::new();
+        }
+        _ => {}
+    }
+    s.message = None;
+    if s.data.is_none() {
+        return Vec::new();
+    }
+    if s.overlay.is_some() {
+        return input::overlay(s, a);
+    }
+    if s.filtering {
+        return input::filter(s, a);
+    }
+    normal(s, a)
+}
+
+/// Starts a (re)load: the data shown stays until the new data arrives.
+pub fn start_load(s: &mut State) -> Vec<Effect> {
+    s.load_gen += 1;
+    s.loading = Some(Loading {
+        generation: s.load_gen,
+        ..Loading::default()
+    });
+    vec![Effect::Load {
+        generation: s.load_gen,
+    }]
+}
+
+fn install(s: &mut State, data: Arc<Data>) {
+    let here = current_location(s);
+    s.data = Some(data);
+    s.loading = None;
+    match here {
+        Some(loc) => goto(s, loc),
+        None => goto(
+            s,
+            Location {
+                spec: ListSpec::Kind(crate::model::search::Kind::User),
+                query: String::new(),
+                selected: None,
+                focus: Focus::List,
+            },
+        ),
+    }
+}
+
+fn normal(s: &mut State, a: Action) -> Vec<Effect> {
+    let page = s.list_height() as isize;
+    match a {
+        Action::MoveDown | Action::ScrollDown => step(s, 1),
+        Action::MoveUp | Action::ScrollUp => step(s, -1),
+        Action::PageDown => step(s, page),
+        Action::PageUp => step(s, -page),
+        Action::Top => step(s, isize::MIN / 2),
+        Action::Bottom => step(s, isize::MAX / 2),
+        Action::FocusNext | Action::FocusRight => s.focus = next_focus(s.focus, 1),
+        Action::FocusPrev | Action::FocusLeft => s.focus = next_focus(s.focus, -1),
+        Action::Open => match s.focus {
+            Focus::Nav => s.focus = Focus::List,
+            Focus::List => s.focus = Focus::Detail,
+            Focus::Detail => {
+                if let Some(t) = s.detail.as_ref().and_then(Detail::selected_link) {
+                    jump_to_target(s, t);
+                }
+            }
+        },
+        Action::Cancel if s.list.as_ref().is_some_and(|l| !l.query.is_empty()) => {
+            set_query(s, "");
+        }
+        Action::Back => back(s),
+        Action::Forward => forward(s),
+        Action::Why => why(s),
+        Action::WhoHas => who_has(s),
+        Action::Filter => {
+            s.filtering = true;
+            s.focus = Focus::List;
+        }
+        Action::Finder => s.overlay = Some(Overlay::Finder(Finder::default())),
+        Action::Palette => {
+            s.overlay = Some(Overlay::Palette(Palette {
+                completions: input::completions(""),
+                ..Palette::default()
+            }));
+        }
+        Action::Help => s.overlay = Some(Overlay::Help { offset: 0 }),
+        Action::CycleSort => {
+            if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
+                let next = l.sort.next();
+                l.set_sort(&d.graph, next);
+                s.message = Some(format!("sorted {}", next.label()).trim().to_owned());
+                fix_offsets(s);
+                refresh_detail(s);
+            }
+        }
+        Action::Export => {
+            let (name, contents) = super::export::screen(s, "csv");
+            return vec![Effect::Write {
+                path: name,
+                contents,
+            }];
+        }
+        Action::Yank => {
+            if let (Some(g), Some(t)) = (s.graph(), s.selected_target()) {
+                let id = super::export::target_id(g, t);
+                s.message = Some(format!("copied {id}"));
+                return vec![Effect::Clipboard(id)];
+            }
+        }
+        Action::Reload => return start_load(s),
+        Action::Lens(key) => match crate::model::audit::Lens::from_key(&key) {
+            Some(l) => jump(s, location(ListSpec::Lens(l), None, Focus::List)),
+            None => s.message = Some(format!("no lens {key}")),
+        },
+        Action::Command(line) => return input::command(s, &line),
+        Action::Click(x, y) => click(s, x, y),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn next_focus(f: Focus, d: i8) -> Focus {
+    const ORDER: [Focus; 3] = [Focus::Nav, Focus::List, Focus::Detail];
+    let i = ORDER.iter().position(|&x| x == f).unwrap_or(1) as i8;
+    ORDER[(i + d).rem_euclid(3) as usize]
+}
+
+fn clamp_step(cur: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (cur as isize)
+        .saturating_add(delta)
+        .clamp(0, len as isize - 1) as usize
+}
+
+fn step(s: &mut State, delta: isize) {
+    match s.focus {
+        Focus::Nav => {
+            s.nav_sel = clamp_step(s.nav_sel, delta, s.nav.len());
+            let spec = match s.nav[s.nav_sel] {
+                NavItem::Kind(k) => ListSpec::Kind(k),
+                NavItem::Lens(l) => ListSpec::Lens(l),
+            };
+            if s.list.as_ref().map(|l| &l.spec) != Some(&spec) {
+                goto(s, location(spec, None, Focus::Nav));
+            }
+        }
+        Focus::List => {
+            if let Some(l) = s.list.as_mut() {
+                l.sel = clamp_step(l.sel, delta, l.len());
+            }
+            fix_offsets(s);
+            refresh_detail(s);
+        }
+        Focus::Detail => {
+            if let Some(d) = s.detail.as_mut() {
+                d.step(delta);
+            }
+            fix_offsets(s);
+        }
+    }
+}
+
+pub fn fix_offsets(s: &mut State) {
+    let (lh, dh) = (s.list_height(), s.detail_height());
+    if let Some(l) = s.list.as_mut() {
+        l.offset = fit_offset(l.sel, l.offset, lh);
+    }
+    if let Some(d) = s.detail.as_mut() {
+        // Keep the heading above the first item visible when at the top.
+        let first = d.selectable().next().unwrap_or(0);
+        d.offset = if d.sel <= first && d.sel < dh {
+            0
+        } else {
+            fit_offset(d.sel, d.offset, dh)
+        };
+    }
+}
+
+fn fit_offset(sel: usize, offset: usize, height: usize) -> usize {
+    if sel < offset {
+        sel
+    } else if sel >= offset + height {
+        sel + 1 - height
+    } else {
+        offset
+    }
+}
+
+/// Rebuilds the detail when the list's selection names another entity.
+pub fn refresh_detail(s: &mut State) {
+    let t = s.list.as_ref().and_then(ListView::selected_target);
+    if s.detail.as_ref().map(|d| d.target) == t && t.is_some() {
+        return;
+    }
+    s.detail = match (s.graph(), t) {
+        (Some(g), Some(t)) => Some(Detail::build(g, t, s.now_millis)),
+        _ => None,
+    };
+}
+
+pub fn location(spec: ListSpec, selected: Option<Target>, focus: Focus) -> Location {
+    Location {
+        spec,
+        query: String::new(),
+        selected,
+        focus,
+    }
+}
+
+pub fn current_location(s: &State) -> Option<Location> {
+    let l = s.list.as_ref()?;
+    Some(Location {
+        spec: l.spec.clone(),
+        query: l.query.clone(),
+        selected: l.selected_target(),
+        focus: s.focus,
+    })
+}
+
+/// Shows `loc`, rebuilding the list only when it is another list.
+pub fn goto(s: &mut State, loc: Location) {
+    let Some(data) = s.data.clone() else { return };
+    let g = &data.graph;
+    let same = s.list.as_ref().is_some_and(|l| l.spec == loc.spec);
+    if !same {
+        match ListView::build(g, &loc.spec, s.stale_days) {
+            Some(l) => s.list = Some(l),
+            None => {
+                s.message = Some("nothing to list for that".into());
+                return;
+            }
+        }
+    }
+    if let Some(l) = s.list.as_mut() {
+        if l.query != loc.query || !same {
+            l.set_query(g, &data.index, &loc.query);
+        }
+        let found = loc.selected.is_some_and(|t| l.select_target(t));
+        if !found && loc.selected.is_some() && !loc.query.is_empty() {
+            // The entity is filtered out: show it unfiltered rather than not at all.
+            l.set_query(g, &data.index, "");
+            loc.selected.map(|t| l.select_target(t));
+        }
+        if loc.selected.is_none() {
+            l.sel = 0;
+        }
+    }
+    if let Some(i) = s.nav.iter().position(|n| match (n, &loc.spec) {
+        (NavItem::Kind(a), ListSpec::Kind(b)) => a == b,
+        (NavItem::Lens(a), ListSpec::Lens(b)) => a == b,
+        _ => false,
+    }) {
+        s.nav_sel = i;
+    }
+    s.focus = loc.focus;
+    s.filtering = false;
+    refresh_detail(s);
+    fix_offsets(s);
+}
+
+/// Goes to `loc`, remembering where we were.
+pub fn jump(s: &mut State, loc: Location) {
+    if let Some(here) = current_location(s) {
+        if here == loc {
+            return;
+        }
+        s.history.push(here);
+        if s.history.len() > 200 {
+            s.history.remove(0);
+        }
+    }
+    s.forward.clear();
+    goto(s, loc);
+}
+
+pub fn jump_to_target(s: &mut State, t: Target) {
+    s.overlay = None;
+    jump(s, location(ListSpec::Kind(t.kind), Some(t), Focus::Detail));
+}
+
+fn back(s: &mut State) {
+    if let Some(prev) = s.history.pop() {
+        if let Some(here) = current_location(s) {
+            s.forward.push(here);
+        }
+        goto(s, prev);
+    } else {
+        s.message = Some("nothing further back".into());
+    }
+}
+
+fn forward(s: &mut State) {
+    if let Some(next) = s.forward.pop() {
+        if let Some(here) = current_location(s) {
+            s.history.push(here);
+        }
+        goto(s, next);
+    }
+}
+
+fn why(s: &mut State) {
+    let Some(g) = s.graph() else { return };
+    let view = match s.focus {
+        Focus::Detail => s.detail.as_ref().and_then(|d| {
+            let line = d.selected()?;
+            let why = line.why.as_ref()?;
+            Some(WhyView::build(
+                g,
+                &format!("{} → {}", d.title, line.left),
+                why,
+            ))
+        }),
+        _ => s.list.as_ref().and_then(|l| {
+            let row = l.selected_row()?;
+            let name = crate::model::text::sanitize(&target_name(g, row.target)).into_owned();
+            match &row.note {
+                Note::Who(i) => {
+                    let paths = l.who.as_ref()?.paths(g, *i);
+                    Some(WhyView::build(
+                        g,
+                        &format!("{name} · {}", l.title),
+                        &Why::Paths(paths),
+                    ))
+                }
+                Note::Reason(r) => {
+                    let mut v = WhyView::build(g, "", &Why::Refused(name.clone(), vec![r.clone()]));
+                    v.title = format!("{}: {name}", l.title);
+                    if let Some(it) = v.items.first_mut() {
+                        it.link = "finding".into();
+                    }
+                    Some(v)
+                }
+                Note::None => None,
+            }
+        }),
+    };
+    match view {
+        Some(v) => s.overlay = Some(Overlay::Why(v)),
+        None => {
+            s.message =
+                Some("w explains a relation: select one in the detail pane (l, then j/k)".into())
+        }
+    }
+}
+
+fn who_has(s: &mut State) {
+    use crate::model::search::Kind;
+    let mut t = s.selected_target();
+    if !matches!(
+        t.map(|t| t.kind),
+        Some(Kind::Role | Kind::Group | Kind::App)
+    ) {
+        t = s.detail.as_ref().map(|d| d.target);
+    }
+    match t {
+        Some(t) if matches!(t.kind, Kind::Role | Kind::Group | Kind::App) => {
+            jump(s, location(ListSpec::Who(t), None, Focus::List));
+        }
+        _ => s.message = Some("W works on a role, a group or an application".into()),
+    }
+}
+
+pub fn set_query(s: &mut State, q: &str) {
+    if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
+        l.set_query(&d.graph, &d.index, q);
+    }
+    fix_offsets(s);
+    refresh_detail(s);
+}
+
+fn click(s: &mut State, x: u16, y: u16) {
+    let (w, _) = s.size;
+    let areas = super::ui::columns(w);
+    let row = usize::from(y.saturating_sub(2));
+    if x < areas.0 {
+        s.focus = Focus::Nav;
+        let spec_row = if row > 5 { row - 1 } else { row };
+        let d = spec_row as isize - s.nav_sel as isize;
+        step(s, d);
+    } else if x < areas.0 + areas.1 {
+        s.focus = Focus::List;
+        let target = s.list.as_ref().map_or(0, |l| l.offset + row);
+        let d = target as isize - s.list.as_ref().map_or(0, |l| l.sel) as isize;
+        step(s, d);
+    } else {
+        s.focus = Focus::Detail;
+    }
+}
