@@ -3,7 +3,7 @@
 //! Every string from the API can carry escape sequences (which a terminal would obey), other
 //! control characters, or bidirectional overrides (which make text lie about its order). Before
 //! such a string reaches a terminal, C0 controls become their visible Control Pictures (ESC shows
-//! as ␛), and C1 controls, bidi overrides and isolates become U+FFFD.
+//! as ␛), and C1 controls, bidi overrides and isolates, and line/paragraph separators become U+FFFD.
 
 use std::borrow::Cow;
 
@@ -11,8 +11,14 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Line and paragraph separators: some terminals and tmux start a new line on them, which lets a
+/// name break a table's layout.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 fn needs_cleaning(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_line_break(c)
 }
 
 /// The string with every control character and bidi override made visible and harmless.
@@ -45,6 +51,7 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}31m"), "x\u{FFFD}31m");
         assert_eq!(sanitize("evil\u{202e}gnp.exe"), "evil\u{FFFD}gnp.exe");
         assert_eq!(sanitize("del\u{7f}"), "del␡");
+        assert_eq!(sanitize("a\u{2028}b\u{85}c"), "a\u{FFFD}b\u{FFFD}c");
         for out in [
             sanitize("\u{1b}]52;c;AAAA\u{7}"),
             sanitize("\u{2066}x\u{2069}"),

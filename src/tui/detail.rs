@@ -421,6 +421,18 @@ fn app(b: &mut B, a: AppIx) {
     if let Some(d) = ap.description.as_deref().filter(|d| !d.is_empty()) {
         b.fact(clean(d));
     }
+    if ap.is_worker() {
+        let asg = g.app_assignments(a);
+        b.heading(format!("Its own admin roles  {}", asg.len()));
+        for &x in asg {
+            let s = g.assignment(x);
+            b.item(
+                s.role.map(Target::from),
+                clean(&g.scope_label(&s.raw.scope)),
+                None,
+            );
+        }
+    }
     let who = WhoCan::compute(g, a);
     b.heading(format!(
         "Who can use it  {} (W: all, with how)",
@@ -440,18 +452,6 @@ fn app(b: &mut B, a: AppIx) {
         );
     }
     b.incomplete(&who.incomplete);
-    if ap.is_worker() {
-        let asg = g.app_assignments(a);
-        b.heading(format!("Its own admin roles  {}", asg.len()));
-        for &x in asg {
-            let s = g.assignment(x);
-            b.item(
-                s.role.map(Target::from),
-                clean(&g.scope_label(&s.raw.scope)),
-                None,
-            );
-        }
-    }
 }
 
 fn population(b: &mut B, p: PopIx) {

@@ -17,6 +17,9 @@ pub mod ui;
 pub mod update;
 pub mod why;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -307,7 +310,7 @@ fn event_action(s: &State, ev: Event) -> Option<Action> {
 }
 
 #[cfg(test)]
-mod tests {
+mod osc52_tests {
     #[test]
     fn osc52_is_base64() {
         assert_eq!(super::osc52("abc-12"), "\x1b]52;c;YWJjLTEy\x07");

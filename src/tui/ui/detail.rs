@@ -9,6 +9,8 @@ use ratatui::widgets::Paragraph;
 use crate::tui::detail::LineKind;
 use crate::tui::state::{Focus, State};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{fit, pad, pane};
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State) {
@@ -32,7 +34,16 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
     f.render_widget(block, area);
     let w = usize::from(inner.width);
     let h = usize::from(inner.height);
-    let left_w = (w * 9 / 20).clamp(10, 40).min(w.saturating_sub(4));
+    let widest = d
+        .lines
+        .iter()
+        .skip(d.offset)
+        .take(h)
+        .filter(|l| l.kind == LineKind::Item)
+        .map(|l| l.left.width())
+        .max()
+        .unwrap_or(10);
+    let left_w = widest.clamp(10, (w / 2).max(10)).min(w.saturating_sub(4));
     let right_w = w.saturating_sub(left_w + 4);
     let focused = s.focus == Focus::Detail;
     let mut lines = Vec::with_capacity(h);

@@ -13,6 +13,8 @@ use crate::model::text::sanitize;
 use crate::tui::lists::{ListView, Note, Row, target_name};
 use crate::tui::state::{Focus, State};
 
+use unicode_width::UnicodeWidthStr;
+
 use super::{fit, highlighted, pad, pane};
 
 /// The second column of a plain kind list.
@@ -96,7 +98,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         f.render_widget(Paragraph::new(Line::styled(msg, s.theme.dim)), inner);
         return;
     }
-    let name_w = (w * 11 / 20).clamp(8, 32).min(w.saturating_sub(2));
+    // The name column is as wide as the widest visible name, within reason.
+    let widest = (l.offset..(l.offset + h).min(l.len()))
+        .filter_map(|i| l.row(i))
+        .map(|r| sanitize(&target_name(g, r.target)).width())
+        .max()
+        .unwrap_or(8);
+    let name_w = widest.clamp(8, (w * 3 / 5).max(8)).min(w.saturating_sub(2));
     let note_w = w.saturating_sub(name_w + 3);
     let mut lines = Vec::with_capacity(h);
     for i in l.offset..(l.offset + h).min(l.len()) {

@@ -53,7 +53,11 @@ pub fn why(f: &mut Frame, area: Rect, s: &State, v: &WhyView) {
             lines.push(Line::styled(fit(&it.text, iw), s.theme.heading));
             continue;
         }
-        let arrow = if it.link.is_empty() { "  " } else { "└▸" };
+        let arrow = match (sel, it.link.is_empty()) {
+            (true, _) => "▶ ",
+            (false, true) => "  ",
+            (false, false) => "└▸",
+        };
         let name_w = (iw / 2).min(40);
         lines.push(Line::from(vec![
             Span::styled(format!(" {arrow} "), s.theme.dim),

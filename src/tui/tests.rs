@@ -1,0 +1,442 @@
+//! Headless tests: key sequences driven through `action_for_key` + `update`, and screens rendered
+//! on ratatui's `TestBackend` compared with insta snapshots.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use unicode_width::UnicodeWidthStr;
+
+use crate::cli::DEMO_SNAPSHOT;
+use crate::demo::DEMO_NOW_MILLIS;
+use crate::model::search::{Kind, Target};
+use crate::model::{Graph, Snapshot};
+
+use super::action::{Action, Effect};
+use super::keymap::Keymap;
+use super::state::{Data, Focus, ListSpec, Overlay, State};
+use super::theme::Theme;
+use super::update::update;
+use super::{action_for_key, ui};
+
+fn demo_data() -> Arc<Data> {
+    static DATA: OnceLock<Arc<Data>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let snap = Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo asset");
+        Arc::new(Data::new(Graph::build(snap), "demo", false))
+    })
+    .clone()
+}
+
+/// The demo loaded at `w`×`h`, a week after it was taken.
+fn state(w: u16, h: u16) -> State {
+    let week = 7 * 86_400_000;
+    let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS + week);
+    update(&mut s, Action::Resize(w, h));
+    update(&mut s, Action::Loaded(0, demo_data()));
+    s
+}
+
+/// Types keys: plain characters, or `<enter>`, `<esc>`, `<ctrl-p>`, `<bs>`, `<tab>`, `<down>`.
+fn keys(s: &mut State, seq: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let mut rest = seq;
+    while let Some(c) = rest.chars().next() {
+        let (ev, len) = if c == '<' {
+            let end = rest.find('>').expect("closing >");
+            let name = &rest[1..end];
+            let ev = match name {
+                "enter" => KeyEvent::from(KeyCode::Enter),
+                "esc" => KeyEvent::from(KeyCode::Esc),
+                "bs" => KeyEvent::from(KeyCode::Backspace),
+                "tab" => KeyEvent::from(KeyCode::Tab),
+                "down" => KeyEvent::from(KeyCode::Down),
+                "up" => KeyEvent::from(KeyCode::Up),
+                "lt" => KeyEvent::from(KeyCode::Char('<')),
+                n if n.starts_with("ctrl-") => KeyEvent::new(
+                    KeyCode::Char(n.chars().last().expect("key")),
+                    KeyModifiers::CONTROL,
+                ),
+                other => panic!("unknown key {other}"),
+            };
+            (ev, end + 1)
+        } else {
+            let m = if c.is_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            (KeyEvent::new(KeyCode::Char(c), m), c.len_utf8())
+        };
+        rest = &rest[len..];
+        if let Some(a) = action_for_key(s, &ev) {
+            effects.extend(update(s, a));
+        }
+    }
+    effects
+}
+
+fn render(s: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).expect("test backend");
+    t.draw(|f| ui::draw(f, s)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn selected_name(s: &State) -> String {
+    let g = s.graph().expect("loaded");
+    s.list
+        .as_ref()
+        .and_then(|l| l.selected_target())
+        .map(|t| super::lists::target_name(g, t))
+        .unwrap_or_default()
+}
+
+fn find(s: &State, kind: Kind, name: &str) -> Target {
+    let g = s.graph().expect("loaded");
+    let ix = (0..super::lists::kind_count(g, kind) as u32)
+        .find(|&ix| super::lists::target_name(g, Target { kind, ix }) == name)
+        .expect(name);
+    Target { kind, ix }
+}
+
+// ---- update: navigation, history, filtering, drill-down ----
+
+#[test]
+fn moving_the_list_updates_the_detail_at_once() {
+    let mut s = state(100, 30);
+    assert_eq!(s.focus, Focus::List);
+    let first = s.detail.as_ref().map(|d| d.target);
+    keys(&mut s, "j");
+    let second = s.detail.as_ref().map(|d| d.target);
+    assert_ne!(first, second);
+    assert_eq!(second, s.list.as_ref().and_then(|l| l.selected_target()));
+    keys(&mut s, "G");
+    assert_eq!(s.list.as_ref().map(|l| l.sel), Some(479));
+    assert!(
+        s.list
+            .as_ref()
+            .is_some_and(|l| l.offset + s.list_height() > 479)
+    );
+    keys(&mut s, "g");
+    assert_eq!(s.list.as_ref().map(|l| (l.sel, l.offset)), Some((0, 0)));
+}
+
+#[test]
+fn navigator_switches_kinds_and_lenses() {
+    let mut s = state(100, 30);
+    keys(&mut s, "hj");
+    assert_eq!(s.focus, Focus::Nav);
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::Group))
+    );
+    assert_eq!(s.list.as_ref().map(|l| l.len()), Some(80));
+    keys(&mut s, "jjjj");
+    assert!(matches!(
+        s.list.as_ref().map(|l| &l.spec),
+        Some(ListSpec::Lens(_))
+    ));
+    keys(&mut s, "<enter>");
+    assert_eq!(s.focus, Focus::List);
+}
+
+#[test]
+fn filter_narrows_as_you_type_and_esc_clears() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.n");
+    assert!(s.filtering);
+    assert_eq!(selected_name(&s), "alice.nguyen");
+    let narrowed = s.list.as_ref().map_or(0, |l| l.len());
+    assert!((1..480).contains(&narrowed), "{narrowed}");
+    // j while typing is text; Enter gives the keys back to the list.
+    keys(&mut s, "<bs><bs>");
+    let wider = s.list.as_ref().map_or(0, |l| l.len());
+    assert!(wider >= narrowed);
+    keys(&mut s, ".n<enter>");
+    assert!(!s.filtering);
+    assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("alice.n"));
+    keys(&mut s, "<esc>");
+    assert_eq!(s.list.as_ref().map(|l| l.len()), Some(480));
+}
+
+#[test]
+fn drill_down_jumps_and_history_goes_back_and_forward() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.nguyen<enter>l");
+    assert_eq!(s.focus, Focus::Detail);
+    // Down to the first application the user can use, and open it.
+    let confluence = find(&s, Kind::App, "Confluence");
+    let line = s
+        .detail
+        .as_ref()
+        .and_then(|d| d.lines.iter().position(|l| l.link == Some(confluence)))
+        .expect("Confluence in alice's detail");
+    while s.detail.as_ref().is_some_and(|d| d.sel < line) {
+        keys(&mut s, "j");
+    }
+    keys(&mut s, "<enter>");
+    assert_eq!(s.detail.as_ref().map(|d| d.target), Some(confluence));
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::App))
+    );
+    assert_eq!(s.history.len(), 1);
+    keys(&mut s, "-");
+    assert_eq!(selected_name(&s), "alice.nguyen");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.query.as_str()),
+        Some("alice.nguyen")
+    );
+    keys(&mut s, "]");
+    assert_eq!(s.detail.as_ref().map(|d| d.target), Some(confluence));
+    keys(&mut s, "[");
+    assert_eq!(selected_name(&s), "alice.nguyen");
+}
+
+#[test]
+fn why_shows_the_chain_and_enter_jumps_to_a_hop() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.nguyen<enter>l");
+    let confluence = find(&s, Kind::App, "Confluence");
+    while s.detail.as_ref().and_then(|d| d.selected_link()) != Some(confluence) {
+        keys(&mut s, "j");
+    }
+    keys(&mut s, "w");
+    let Some(Overlay::Why(v)) = &s.overlay else {
+        panic!("no why overlay")
+    };
+    let names: Vec<&str> = v.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "alice.nguyen",
+            "Platform Runtime",
+            "Platform",
+            "Engineering",
+            "Technology",
+            "All Staff",
+            "Confluence"
+        ]
+    );
+    // Down to "Engineering" and jump there.
+    keys(&mut s, "jjj<enter>");
+    assert!(s.overlay.is_none());
+    assert_eq!(selected_name(&s), "Engineering");
+    keys(&mut s, "-");
+    assert_eq!(selected_name(&s), "alice.nguyen");
+}
+
+#[test]
+fn refused_application_explains_why_not() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/sam.okafor<enter>l");
+    let aws = find(&s, Kind::App, "AWS Console");
+    let refused_line = s
+        .detail
+        .as_ref()
+        .and_then(|d| {
+            let head = d.lines.iter().position(|l| l.left.starts_with("Refused"))?;
+            d.lines
+                .iter()
+                .skip(head)
+                .position(|l| l.link == Some(aws))
+                .map(|p| p + head)
+        })
+        .expect("AWS Console refused");
+    while s.detail.as_ref().is_some_and(|d| d.sel < refused_line) {
+        keys(&mut s, "j");
+    }
+    keys(&mut s, "w");
+    let Some(Overlay::Why(v)) = &s.overlay else {
+        panic!("no why overlay")
+    };
+    assert!(v.title.starts_with("Why not: AWS Console"), "{}", v.title);
+    assert!(
+        v.items.iter().any(|i| i.text.contains("Production Access")),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn who_has_lists_every_holder_and_sorts() {
+    let mut s = state(100, 30);
+    let confluence = find(&s, Kind::App, "Confluence");
+    keys(&mut s, "hjjj<enter>");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::App))
+    );
+    let l = s.list.as_mut().expect("list");
+    l.select_target(confluence);
+    super::update::refresh_detail(&mut s);
+    keys(&mut s, "W");
+    let l = s.list.as_ref().expect("who list");
+    assert_eq!(l.spec, ListSpec::Who(confluence));
+    let all_staff = l.len();
+    assert!(all_staff > 300, "{all_staff}");
+    keys(&mut s, "s");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.sort),
+        Some(super::lists::Sort::Name)
+    );
+    let names: Vec<String> = (0..5)
+        .map(|i| {
+            let t = s
+                .list
+                .as_ref()
+                .and_then(|l| l.row(i))
+                .map(|r| r.target)
+                .expect("row");
+            super::lists::target_name(s.graph().expect("g"), t).to_lowercase()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    keys(&mut s, "/alice<enter>");
+    assert!(
+        s.list
+            .as_ref()
+            .is_some_and(|l| !l.is_empty() && l.len() < all_staff)
+    );
+    keys(&mut s, "w");
+    assert!(matches!(s.overlay, Some(Overlay::Why(_))));
+}
+
+#[test]
+fn finder_reaches_every_kind_and_palette_runs_commands() {
+    let mut s = state(100, 30);
+    keys(&mut s, "<ctrl-p>platform adm");
+    let Some(Overlay::Finder(f)) = &s.overlay else {
+        panic!("no finder")
+    };
+    assert_eq!(f.hits.first().map(|h| h.target.kind), Some(Kind::Group));
+    keys(&mut s, "<enter>");
+    assert_eq!(selected_name(&s), "Platform Admins");
+    keys(&mut s, ":lens no-m<tab><enter>");
+    assert!(
+        matches!(s.list.as_ref().map(|l| &l.spec), Some(ListSpec::Lens(l)) if l.key() == "no-mfa")
+    );
+    let effects = keys(&mut s, ":export out.json<enter>");
+    match effects.as_slice() {
+        [Effect::Write { path, contents }] => {
+            assert_eq!(path, "out.json");
+            let v: serde_json::Value = serde_json::from_str(contents).expect("json");
+            assert!(v.as_array().is_some_and(|a| !a.is_empty()));
+        }
+        other => panic!("{other:?}"),
+    }
+    let effects = keys(&mut s, "y");
+    assert!(matches!(effects.as_slice(), [Effect::Clipboard(id)] if !id.is_empty()));
+}
+
+#[test]
+fn stale_load_results_are_dropped() {
+    let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS);
+    let first = super::update::start_load(&mut s);
+    let second = super::update::start_load(&mut s);
+    assert_ne!(first, second);
+    update(&mut s, Action::Loaded(1, demo_data()));
+    assert!(s.data.is_none(), "generation 1 was superseded by 2");
+    update(&mut s, Action::Loaded(2, demo_data()));
+    assert!(s.data.is_some());
+}
+
+// ---- snapshots ----
+
+#[test]
+fn snapshot_user_detail() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.nguyen<enter>");
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn snapshot_panes_at_80x24_group_role_app_population() {
+    let mut s = state(80, 24);
+    keys(&mut s, "hj");
+    insta::assert_snapshot!("group_pane", render(&s));
+    keys(&mut s, "j");
+    insta::assert_snapshot!("role_pane", render(&s));
+    keys(&mut s, "j<enter>/terraform<enter>");
+    insta::assert_snapshot!("app_pane_worker", render(&s));
+    keys(&mut s, "hj");
+    insta::assert_snapshot!("population_pane", render(&s));
+}
+
+#[test]
+fn snapshot_why_overlay() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.nguyen<enter>l");
+    let confluence = find(&s, Kind::App, "Confluence");
+    while s.detail.as_ref().and_then(|d| d.selected_link()) != Some(confluence) {
+        keys(&mut s, "j");
+    }
+    keys(&mut s, "w");
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn snapshot_help_overlay() {
+    let mut s = state(100, 40);
+    keys(&mut s, "?");
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn snapshot_lens_privileged_weak() {
+    let mut s = state(120, 30);
+    keys(&mut s, ":lens privileged-weak<enter>");
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn snapshot_hostile_strings_stay_inert() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/mallory<enter>");
+    let a = render(&s);
+    keys(&mut s, "<esc>hj<enter>/red team<enter>");
+    let b = render(&s);
+    keys(&mut s, "<esc>hk<enter>/layla<enter>");
+    let c = render(&s);
+    for screen in [&a, &b, &c] {
+        assert!(!screen.contains('\u{1b}'), "an escape reached the screen");
+        assert!(
+            !screen.contains('\u{202e}'),
+            "a bidi override reached the screen"
+        );
+        for line in screen.lines() {
+            assert!(line.width() <= 100, "{line}");
+        }
+    }
+    assert!(b.contains("␛[31mRed Team"), "{b}");
+    insta::assert_snapshot!("hostile_bidi", a);
+    insta::assert_snapshot!("hostile_escape", b);
+    insta::assert_snapshot!("hostile_rtl_long", c);
+}
+
+#[test]
+fn snapshot_finder() {
+    let mut s = state(100, 30);
+    keys(&mut s, "<ctrl-p>conf");
+    insta::assert_snapshot!(render(&s));
+}
