@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::Result;
 use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, MouseEventKind};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use crate::cli::SourceArgs;
@@ -238,7 +238,17 @@ async fn event_loop(
     let (tx, mut rx) = unbounded_channel::<Action>();
     let effects = update::start_load(&mut state);
     run_effects(effects, src, &tx);
-    let mut events = EventStream::new();
+    // Terminal events arrive through a channel, so that what is ready can be drained without
+    // polling the EventStream with a throwaway waker (which would lose its wake-up).
+    let (ev_tx, mut ev_rx) = unbounded_channel::<std::io::Result<Event>>();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            if ev_tx.send(ev).is_err() {
+                break;
+            }
+        }
+    });
     let mut tick = tokio::time::interval(Duration::from_secs(15));
     let test_panic = std::env::var_os("PINGSCOPE_TEST_PANIC").is_some();
     let mut dirty = true;
@@ -256,7 +266,7 @@ async fn event_loop(
             return Ok(());
         }
         let first = tokio::select! {
-            ev = events.next() => match ev {
+            ev = ev_rx.recv() => match ev {
                 Some(Ok(ev)) => event_action(&state, ev),
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
@@ -264,33 +274,24 @@ async fn event_loop(
             Some(a) = rx.recv() => Some(a),
             _ = tick.tick() => Some(Action::Tick(now_millis())),
         };
-        let mut pending: Vec<Action> = first.into_iter().collect();
-        // Coalesce: handle whatever else is ready before drawing once.
+        // Apply it, then whatever else is ready, before drawing once. Each key is mapped in the
+        // state the keys before it left ("/" then "a" typed together: "a" is filter text).
+        let mut next = first;
         loop {
-            while let Ok(a) = rx.try_recv() {
-                pending.push(a);
+            if let Some(a) = next.take() {
+                let eff = update::update(&mut state, a);
+                run_effects(eff, src, &tx);
+                dirty = true;
             }
-            let mut any = false;
-            while let Some(Some(Ok(ev))) = events.next().now_or_never() {
-                any = true;
-                if let Some(a) = event_action(&state, ev) {
-                    pending.push(a);
-                }
-                // Keys typed ahead are mapped in the state they will meet: apply as we go.
-                for a in pending.drain(..) {
-                    let eff = update::update(&mut state, a);
-                    run_effects(eff, src, &tx);
-                    dirty = true;
-                }
+            if let Ok(a) = rx.try_recv() {
+                next = Some(a);
+                continue;
             }
-            if !any {
-                break;
+            // An event that means nothing (a key release) leaves `next` empty: look for more.
+            match ev_rx.try_recv() {
+                Ok(Ok(ev)) => next = event_action(&state, ev),
+                _ => break,
             }
-        }
-        for a in pending {
-            let eff = update::update(&mut state, a);
-            run_effects(eff, src, &tx);
-            dirty = true;
         }
     }
 }
