@@ -1,0 +1,170 @@
+//! `cargo bench --bench tui`: the explorer at 100,000 users, 5,000 groups, 1,000 apps.
+//!
+//! Reports medians of: one frame rendered at 200x60 on ratatui's TestBackend (the users list with
+//! a user's detail; a who-has-what list of an app open to everyone), each keystroke of a filter
+//! typed into the users list (the first searches everything, later ones narrow), a selection
+//! change in the apps list (the detail computes who can use the app). Targets: < 4 ms per frame,
+//! < 16 ms per keystroke. Sizes: BENCH_USERS, BENCH_GROUPS, BENCH_APPS.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pingscope::demo::{Params, generate};
+use pingscope::model::Graph;
+use pingscope::model::search::Kind;
+use pingscope::tui::action::Action;
+use pingscope::tui::keymap::Keymap;
+use pingscope::tui::state::{Data, ListSpec, State};
+use pingscope::tui::theme::Theme;
+use pingscope::tui::update::{goto, location, update};
+use pingscope::tui::{state::Focus, ui};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn fmt(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn state(data: &Arc<Data>) -> State {
+    let mut s = State::new(Keymap::default(), Theme::colored(&Default::default()), 0);
+    update(&mut s, Action::Resize(200, 60));
+    update(&mut s, Action::Loaded(0, data.clone()));
+    s
+}
+
+fn frame_median(s: &State, runs: usize) -> Duration {
+    let mut t = Terminal::new(TestBackend::new(200, 60)).expect("backend");
+    let times = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            t.draw(|f| ui::draw(f, s)).expect("draw");
+            // A real terminal diffs against the last frame; force a full redraw each time.
+            let e = start.elapsed();
+            t.clear().expect("clear");
+            e
+        })
+        .collect();
+    median(times)
+}
+
+fn main() {
+    let users = env_usize("BENCH_USERS", 100_000);
+    let groups = env_usize("BENCH_GROUPS", 5_000);
+    let apps = env_usize("BENCH_APPS", 1_000);
+    let t = Instant::now();
+    let graph = Graph::build(generate(&Params::sized(users, groups, apps, 42)));
+    let data = Arc::new(Data::new(graph, "bench", false));
+    println!(
+        "{users} users, {groups} groups, {apps} apps: graph + index ready in {}",
+        fmt(t.elapsed())
+    );
+
+    let mut s = state(&data);
+    println!(
+        "frame 200x60, users list + user detail:       median {}",
+        fmt(frame_median(&s, 101))
+    );
+
+    // Who can use an app open to everyone: 100k rows, how computed for the visible ones only.
+    let open = (0..data.graph.apps.len())
+        .find(|&a| data.graph.app_policies[a].is_open())
+        .expect("an open app");
+    let open_t = pingscope::model::search::Target {
+        kind: Kind::App,
+        ix: open as u32,
+    };
+    let t = Instant::now();
+    goto(&mut s, location(ListSpec::Who(open_t), None, Focus::List));
+    println!(
+        "who-has-what of an open app ({} rows) built in {}",
+        s.list.as_ref().map_or(0, |l| l.len()),
+        fmt(t.elapsed())
+    );
+    println!(
+        "frame 200x60, who-has-what list:              median {}",
+        fmt(frame_median(&s, 101))
+    );
+
+    // Keystrokes into the users filter: update, including the detail of the new first row.
+    let queries = ["m", "ma", "mar", "mari", "maria", "maria."];
+    let mut per_key: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
+    for _ in 0..15 {
+        let mut s = state(&data);
+        update(&mut s, Action::Filter);
+        for (i, q) in queries.iter().enumerate() {
+            let c = q.chars().last().expect("char");
+            let start = Instant::now();
+            update(&mut s, Action::Char(c));
+            per_key[i].push(start.elapsed());
+            black_box(s.list.as_ref().map(|l| l.len()));
+        }
+    }
+    // The same keystrokes through the search index alone, to see what the explorer adds.
+    let mut model: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
+    for _ in 0..15 {
+        let mut prev = Vec::new();
+        for (i, q) in queries.iter().enumerate() {
+            let start = Instant::now();
+            prev = if i == 0 {
+                data.index.search(&data.graph, q, Some(Kind::User))
+            } else {
+                data.index
+                    .search_within(&data.graph, q, Some(Kind::User), &prev)
+            };
+            model[i].push(start.elapsed());
+        }
+    }
+    for (q, times) in queries.iter().zip(model) {
+        println!(
+            "  search index alone, query {q:<7}            median {}",
+            fmt(median(times))
+        );
+    }
+    for (q, times) in queries.iter().zip(per_key) {
+        println!(
+            "keystroke -> filtered list, query {q:<7}        median {}",
+            fmt(median(times))
+        );
+    }
+    let mut s = state(&data);
+    update(&mut s, Action::Filter);
+    for c in "maria".chars() {
+        update(&mut s, Action::Char(c));
+    }
+    println!(
+        "frame 200x60, filtered users (/maria):        median {}",
+        fmt(frame_median(&s, 101))
+    );
+
+    // Moving through the apps list: each step computes who can use the newly selected app.
+    let mut s = state(&data);
+    goto(
+        &mut s,
+        location(ListSpec::Kind(Kind::App), None, Focus::List),
+    );
+    let times: Vec<Duration> = (0..60)
+        .map(|_| {
+            let start = Instant::now();
+            update(&mut s, Action::MoveDown);
+            start.elapsed()
+        })
+        .collect();
+    println!(
+        "j in the apps list (detail: who can use it):  median {}  max {}",
+        fmt(median(times.clone())),
+        fmt(times.iter().max().copied().unwrap_or_default())
+    );
+}
