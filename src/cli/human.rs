@@ -89,7 +89,7 @@ fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
     if b { yes } else { no }
 }
 
-fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
+pub(super) fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
     if !incomplete.is_empty() {
         writeln!(w, "\nINCOMPLETE: {}", incomplete.join("; "))?;
     }

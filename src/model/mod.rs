@@ -3,6 +3,7 @@
 //! snapshot file; no async, network or terminal code.
 
 pub mod access;
+pub mod audit;
 pub mod entities;
 pub mod explain;
 pub mod graph;
