@@ -231,7 +231,7 @@ pub fn holders(w: &mut impl Write, graph: &Graph, title: &str, h: &Holders) -> i
         let (name, assignment) = match *holding {
             access::Holding::User {
                 user, assignment, ..
-            } => (graph.user(user).username.clone(), assignment),
+            } => (graph.user(user).username.to_string(), assignment),
             access::Holding::App { app, assignment } => {
                 (format!("{} (application)", graph.app(app).name), assignment)
             }

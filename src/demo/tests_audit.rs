@@ -18,7 +18,7 @@ fn users(g: &Graph, lens: Lens) -> Vec<String> {
         .map(|f| {
             assert_eq!(f.target.kind, Kind::User, "{lens:?} lists users");
             assert!(!f.reason.is_empty());
-            g.users[f.target.ix as usize].username.clone()
+            g.users[f.target.ix as usize].username.to_string()
         })
         .collect()
 }

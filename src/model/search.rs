@@ -604,9 +604,9 @@ pub fn field_text(graph: &Graph, target: Target, field: Field) -> Option<String>
     let ix = target.ix as usize;
     let text = match (target.kind, field) {
         (_, Field::Id) => entity_id(graph, target)?.to_string(),
-        (Kind::User, Field::Username) => graph.users.get(ix)?.username.clone(),
+        (Kind::User, Field::Username) => graph.users.get(ix)?.username.to_string(),
         (Kind::User, Field::DisplayName) => graph.users.get(ix)?.display_name()?,
-        (Kind::User, Field::Email) => graph.users.get(ix)?.email.clone()?,
+        (Kind::User, Field::Email) => graph.users.get(ix)?.email.as_deref()?.to_owned(),
         (Kind::Group, Field::DisplayName) => graph.groups.get(ix)?.display_name.clone()?,
         (Kind::Group, Field::Name) => graph.groups.get(ix)?.name.clone(),
         (Kind::Role, Field::Name) => graph.roles.get(ix)?.name.clone(),
