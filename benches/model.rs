@@ -211,8 +211,9 @@ fn main() {
         .and_then(|v| v.trim().parse::<u64>().ok())
     {
         Some(kib) => println!(
-            "{:<48} {:>10.1} MB  target < 150 MB",
+            "{:<48} {:>10.1} MB ({:.1} MiB)  target < 150 MB",
             "peak RSS: pingscope loads file, graph + search",
+            kib as f64 * 1024.0 / 1e6,
             kib as f64 / 1024.0
         ),
         None => println!("peak RSS: not measured ({})", stderr.trim()),
