@@ -445,3 +445,48 @@ fn no_source_explains_itself() {
         "{err}"
     );
 }
+
+#[test]
+fn audit_summary_agrees_with_each_lens_and_findings_carry_reasons() {
+    let summary = json(&["--demo", "audit", "--json"]);
+    let lenses = summary["lenses"].as_array().unwrap();
+    assert_eq!(lenses.len(), 8);
+    for l in lenses {
+        let key = l["lens"].as_str().unwrap();
+        let detail = json(&["--demo", "audit", key, "--json"]);
+        assert_eq!(detail["count"], l["count"], "{key}");
+        let findings = detail["findings"].as_array().unwrap();
+        assert_eq!(findings.len() as u64, l["count"].as_u64().unwrap(), "{key}");
+        for f in findings {
+            assert!(!f["reason"].as_str().unwrap().is_empty(), "{key}: {f}");
+            assert!(f["user"].is_object() || f["application"].is_object(), "{f}");
+        }
+    }
+    let weak = json(&["--demo", "audit", "privileged-weak", "--json"]);
+    let weak_names: BTreeSet<String> = weak["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["user"]["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        weak_names.contains(who::LOCKED_ADMIN_NO_MFA),
+        "{weak_names:?}"
+    );
+    assert!(!weak_names.contains(who::ADMIN_VIA_GROUP), "{weak_names:?}");
+
+    // A shorter stale period can only list more people.
+    let stale = |days: &str| {
+        json(&["--demo", "audit", "stale", "--stale-days", days, "--json"])["count"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(stale("30") > stale("365"));
+
+    let out = pingscope()
+        .args(["--demo", "audit", "nonsense"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("privileged-weak"));
+}

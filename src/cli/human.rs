@@ -89,7 +89,7 @@ fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
     if b { yes } else { no }
 }
 
-fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
+pub(super) fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
     if !incomplete.is_empty() {
         writeln!(w, "\nINCOMPLETE: {}", incomplete.join("; "))?;
     }
@@ -231,7 +231,7 @@ pub fn holders(w: &mut impl Write, graph: &Graph, title: &str, h: &Holders) -> i
         let (name, assignment) = match *holding {
             access::Holding::User {
                 user, assignment, ..
-            } => (graph.user(user).username.clone(), assignment),
+            } => (graph.user(user).username.to_string(), assignment),
             access::Holding::App { app, assignment } => {
                 (format!("{} (application)", graph.app(app).name), assignment)
             }

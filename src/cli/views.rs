@@ -195,7 +195,7 @@ pub fn access_view<'a>(graph: &'a Graph, u: UserIx, access: &Access) -> AccessVi
                 Holder::User => ViaView {
                     kind: "user",
                     id: graph.user(u).id.to_string(),
-                    name: graph.user(u).username.clone(),
+                    name: graph.user(u).username.to_string(),
                 },
                 Holder::Group(g) => ViaView {
                     kind: "group",
@@ -382,7 +382,7 @@ pub fn holder_entries<'a>(
                 HolderEntry {
                     kind: "user",
                     id: graph.user(user).id.to_string(),
-                    name: graph.user(user).username.clone(),
+                    name: graph.user(user).username.to_string(),
                     enabled: graph.user(user).enabled,
                     scope: scope_view(graph, assignment),
                     via,

@@ -25,6 +25,8 @@ mod tests;
 #[cfg(test)]
 mod tests_access;
 #[cfg(test)]
+mod tests_audit;
+#[cfg(test)]
 mod tests_scale;
 
 use crate::model::{

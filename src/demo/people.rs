@@ -383,7 +383,7 @@ fn to_user(
     };
     let last_sign_on = s.sign_on_ago.map(|ago| SignOn {
         at: Some(ctx.ts(ago)),
-        remote_ip: Some(format!("{ip}.{}", r.below(255) + 1)),
+        remote_ip: Some(format!("{ip}.{}", r.below(255) + 1).into()),
     });
     let lifecycle = if last_sign_on.is_none() && s.person.pop == CUSTOMERS {
         LifecycleStatus::VerificationRequired
@@ -393,11 +393,11 @@ fn to_user(
     let role_assignments = s.roles.iter().map(|&(ro, sc)| ctx.assign(ro, sc)).collect();
     User {
         id: ctx.id(Kind::User, i),
-        email: Some(email),
+        email: Some(email.into()),
         name: Some(PersonName {
-            given: Some(s.given),
-            family: Some(s.family),
-            formatted: s.formatted,
+            given: Some(s.given.into()),
+            family: Some(s.family.into()),
+            formatted: s.formatted.map(Into::into),
         }),
         enabled: s.enabled,
         account: Some(Account {
@@ -420,17 +420,17 @@ fn to_user(
             kind: Some(idp_kind),
             id: idp_ix.map(|n| ctx.id(Kind::IdentityProvider, n)),
         }),
-        kind: Some(s.person.kind.to_owned()),
+        kind: Some(s.person.kind.into()),
         verify_status: None,
         address: Some(Address {
-            locality: Some(place.0.to_owned()),
-            region: Some(place.1.to_owned()),
-            country_code: Some(place.2.to_owned()),
+            locality: Some(place.0.into()),
+            region: Some(place.1.into()),
+            country_code: Some(place.2.into()),
         }),
         created_at: Some(ctx.ts(s.created_ago)),
         updated_at: Some(ctx.ts(updated_ago)),
         memberships: Some(memberships),
         role_assignments: Some(role_assignments),
-        username: s.username,
+        username: s.username.into(),
     }
 }

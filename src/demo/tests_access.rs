@@ -13,7 +13,7 @@ fn demo_keeps_hostile_strings_as_data() {
     let mut texts: Vec<String> = Vec::new();
     for u in &s.users {
         texts.extend(u.display_name());
-        texts.push(u.username.clone());
+        texts.push(u.username.to_string());
     }
     for g in &s.groups {
         texts.push(g.name.clone());

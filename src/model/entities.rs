@@ -6,6 +6,9 @@
 //! and `parentGroups` on groups come from per-entity requests; `None` means "not read (yet)",
 //! which is how answers know they may be incomplete.
 
+/// Short text stored inline (no allocation up to 24 bytes): most of a user's strings.
+pub type Str = compact_str::CompactString;
+
 use serde::{Deserialize, Serialize};
 
 pub use super::id::{Id, Timestamp};
@@ -60,11 +63,11 @@ pub struct Population {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 pub struct PersonName {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub given: Option<String>,
+    pub given: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub family: Option<String>,
+    pub family: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub formatted: Option<String>,
+    pub formatted: Option<Str>,
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
@@ -92,7 +95,7 @@ pub struct SignOn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_ip: Option<String>,
+    pub remote_ip: Option<Str>,
 }
 
 #[derive(Clone, PartialEq, Debug, Default, Serialize, Deserialize)]
@@ -107,11 +110,11 @@ pub struct IdentityProvider {
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locality: Option<String>,
+    pub locality: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
+    pub country_code: Option<Str>,
 }
 
 /// One entry of `GET /users/{id}/memberOfGroups`, reduced to what the model needs.
@@ -128,9 +131,9 @@ pub struct Membership {
 pub struct User {
     pub id: Id,
     #[serde(default)]
-    pub username: String,
+    pub username: Str,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<PersonName>,
     /// The API always sends it; a missing flag is read as enabled, like PingOne's default.
@@ -149,9 +152,9 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_provider: Option<IdentityProvider>,
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify_status: Option<String>,
+    pub verify_status: Option<Str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

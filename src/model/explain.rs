@@ -161,7 +161,7 @@ impl Graph {
     /// The name shown for a node: username, group name, role name, application name, or the id.
     pub fn node_name(&self, node: &Node) -> String {
         match node {
-            Node::User(u) => self.user(*u).username.clone(),
+            Node::User(u) => self.user(*u).username.to_string(),
             Node::Group(g) => self.group(*g).name.clone(),
             Node::Role(r) => self.role(*r).name.clone(),
             Node::UnresolvedRole(id) => format!("unknown role {id}"),

@@ -113,7 +113,7 @@ pub fn kind_title(kind: Kind) -> &'static str {
 pub fn target_name(graph: &Graph, t: Target) -> String {
     let ix = t.ix as usize;
     match t.kind {
-        Kind::User => graph.users.get(ix).map(|u| u.username.clone()),
+        Kind::User => graph.users.get(ix).map(|u| u.username.to_string()),
         Kind::Group => graph.groups.get(ix).map(|g| g.name.clone()),
         Kind::Role => graph.roles.get(ix).map(|r| r.name.clone()),
         Kind::App => graph.apps.get(ix).map(|a| a.name.clone()),

@@ -1,0 +1,144 @@
+//! `pingscope audit`: the audit lenses, as a summary of every lens or one lens's findings.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::model::audit::{self, AuditOptions, Finding, Lens, Report};
+use crate::model::search::Kind;
+use crate::model::text::sanitize;
+use crate::model::{AppIx, Graph, Timestamp, UserIx};
+
+use super::human::{Table, write_incomplete};
+use super::views::{self, AppView, LazySeq, UserView};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    lens: &'static str,
+    title: &'static str,
+    count: usize,
+    incomplete: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FindingView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application: Option<AppView<'a>>,
+    reason: &'a str,
+}
+
+fn finding_view<'a>(graph: &'a Graph, f: &'a Finding) -> FindingView<'a> {
+    let (user, application) = match f.target.kind {
+        Kind::App => (None, Some(views::app_view(graph, AppIx(f.target.ix)))),
+        _ => (Some(views::user_view(graph, UserIx(f.target.ix))), None),
+    };
+    FindingView {
+        user,
+        application,
+        reason: &f.reason,
+    }
+}
+
+pub fn run(
+    out: &mut impl Write,
+    graph: &Graph,
+    lens: Option<Lens>,
+    opts: &AuditOptions,
+    json: bool,
+) -> io::Result<()> {
+    let as_of = Timestamp::from_millis(opts.now_millis).to_string();
+    match lens {
+        None => {
+            let reports: Vec<Report> = Lens::ALL
+                .iter()
+                .map(|&l| audit::report(graph, l, opts))
+                .collect();
+            if json {
+                let lenses: Vec<Summary> = reports
+                    .into_iter()
+                    .map(|r| Summary {
+                        lens: r.lens.key(),
+                        title: r.lens.title(),
+                        count: r.findings.len(),
+                        incomplete: r.incomplete,
+                    })
+                    .collect();
+                return views::write_json(
+                    out,
+                    &serde_json::json!({
+                        "asOf": as_of,
+                        "staleDays": opts.stale_days,
+                        "lenses": lenses,
+                    }),
+                );
+            }
+            writeln!(
+                out,
+                "Audit of {} as of {as_of} (stale: no sign-on in {} days)\n",
+                sanitize(&graph.environment.name),
+                opts.stale_days
+            )?;
+            let mut t = Table::default();
+            for r in &reports {
+                let flag = if r.incomplete.is_empty() {
+                    ""
+                } else {
+                    "INCOMPLETE"
+                };
+                t.row([
+                    r.lens.key(),
+                    &r.findings.len().to_string(),
+                    r.lens.title(),
+                    flag,
+                ]);
+            }
+            t.write(out, "  ")?;
+            writeln!(out, "\nDetails: pingscope audit <lens> [--json]")
+        }
+        Some(lens) => {
+            let r = audit::report(graph, lens, opts);
+            if json {
+                return views::write_json(
+                    out,
+                    &serde_json::json!({
+                        "lens": lens.key(),
+                        "title": lens.title(),
+                        "description": lens.description(),
+                        "asOf": as_of,
+                        "staleDays": opts.stale_days,
+                        "count": r.findings.len(),
+                        "incomplete": r.incomplete,
+                        "findings": LazySeq::new(r.findings.iter().map(|f| finding_view(graph, f))),
+                    }),
+                );
+            }
+            writeln!(
+                out,
+                "{} ({}): {}\n",
+                lens.title(),
+                r.findings.len(),
+                lens.description()
+            )?;
+            let mut t = Table::default();
+            for f in &r.findings {
+                match f.target.kind {
+                    Kind::App => {
+                        let app = graph.app(AppIx(f.target.ix));
+                        t.row_with_tail([app.name.as_str(), app.kind.as_str()], &f.reason);
+                    }
+                    _ => {
+                        let user = graph.user(UserIx(f.target.ix));
+                        let name = user.display_name().unwrap_or_default();
+                        t.row_with_tail([user.username.as_str(), name.as_str()], &f.reason);
+                    }
+                }
+            }
+            t.write(out, "  ")?;
+            write_incomplete(out, &r.incomplete)
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The matching primitives behind the index: case folding, character-class masks, SWAR
+//! substring search, the cheap fuzzy proxy score, and query preparation.
+
+/// Case folding shared by the index, the query and highlighting: per-char lowercase.
+pub(super) fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// The character class of a byte: one bit per ASCII letter and digit, 27 buckets for other
+/// ASCII, one bit for every byte of a non-ASCII char. A field can only match a query whose
+/// mask it covers.
+pub(super) const fn byte_bit(b: u8) -> u64 {
+    match b {
+        b'a'..=b'z' => 1 << (b - b'a'),
+        b'0'..=b'9' => 1 << (26 + b - b'0'),
+        0x80.. => NON_ASCII,
+        _ => 1 << (36 + b % 27),
+    }
+}
+
+pub(super) const NON_ASCII: u64 = 1 << 63;
+
+pub(super) const BITS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = byte_bit(i as u8);
+        i += 1;
+    }
+    t
+};
+
+pub(super) fn mask_of(s: &[u8]) -> u64 {
+    s.iter().fold(0, |m, &b| m | BITS[b as usize])
+}
+
+/// The first occurrence of `q` in `t`.
+#[inline]
+pub(super) fn find_bytes(t: &[u8], q: &[u8]) -> Option<usize> {
+    match *q {
+        [] => None,
+        [a] => t.iter().position(|&b| b == a),
+        [a, b, ref rest @ ..] => {
+            let last = t.len().checked_sub(q.len())?;
+            (0..=last).find(|&i| {
+                t[i] == a
+                    && t[i + 1] == b
+                    && t[i + 2..i + q.len()].iter().zip(rest).all(|(x, y)| x == y)
+            })
+        }
+    }
+}
+
+/// Where a unit of text starts a word.
+pub(super) trait Unit: Copy + PartialEq {
+    fn is_word(self) -> bool;
+}
+
+impl Unit for u8 {
+    fn is_word(self) -> bool {
+        self.is_ascii_alphanumeric() || self >= 0x80
+    }
+}
+
+impl Unit for char {
+    fn is_word(self) -> bool {
+        self.is_alphanumeric()
+    }
+}
+
+/// The cheap fuzzy score (higher is better), or `None` if `q` is no subsequence of `t`: the
+/// shortest window ending at the earliest full match (fzf v1), scored like Skim's linear
+/// matcher: 16 per matched unit, 8 at a word start (doubled for the first), 4 when consecutive,
+/// -3 to open a gap and -1 per skipped unit.
+pub(super) fn proxy_score<T: Unit>(t: &[T], q: &[T]) -> Option<i64> {
+    let m = q.len();
+    if m == 0 || t.len() < m {
+        return None;
+    }
+    // Earliest end of a match, then the latest start of a match ending there.
+    let mut qi = 0;
+    let mut end = t.len();
+    for (i, &c) in t.iter().enumerate() {
+        if c == q[qi] {
+            qi += 1;
+            if qi == m {
+                end = i;
+                break;
+            }
+        }
+    }
+    if qi < m {
+        return None;
+    }
+    let mut start = end;
+    while qi > 0 {
+        if t[start] == q[qi - 1] {
+            qi -= 1;
+            if qi == 0 {
+                break;
+            }
+        }
+        let Some(before) = start.checked_sub(1) else {
+            break;
+        };
+        start = before;
+    }
+    let (mut score, mut prev_matched, mut in_gap) = (0i64, false, false);
+    for i in start..=end {
+        if qi < m && t[i] == q[qi] {
+            let head = i == 0 || !t[i - 1].is_word();
+            let bonus = match (head, qi) {
+                (false, _) => 0,
+                (true, 0) => 16,
+                (true, _) => 8,
+            };
+            score += 16 + bonus + if prev_matched { 4 } else { 0 };
+            qi += 1;
+            prev_matched = true;
+            in_gap = false;
+        } else {
+            score -= if in_gap { 1 } else { 4 };
+            prev_matched = false;
+            in_gap = true;
+        }
+    }
+    Some(score)
+}
+
+/// How a field matched: a substring at this byte, or a subsequence with this proxy score.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Match {
+    At(usize),
+    Fuzzy(i64),
+}
+
+/// The byte-wise matcher: exact for ASCII queries (they can only match ASCII bytes).
+pub(super) fn match_bytes(t: &[u8], q: &[u8]) -> Option<Match> {
+    match find_bytes(t, q) {
+        Some(p) => Some(Match::At(p)),
+        None => proxy_score(t, q).map(Match::Fuzzy),
+    }
+}
+
+pub(super) const LO: u64 = 0x0101_0101_0101_0101;
+pub(super) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Bit `k` set where byte `k` of `w` equals `b` (SWAR: eight bytes at once).
+#[inline]
+pub(super) fn eq_bits(w: u64, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(b));
+    let zero = !(((x & !HI) + !HI) | x) & HI;
+    (zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// The lowest set bit of `bits` above `p` (any, if `p` is `None`).
+#[inline]
+pub(super) fn lowest_above(bits: u64, p: Option<u32>) -> Option<u32> {
+    let m = match p {
+        None => bits,
+        Some(p) => bits & (!0u64).checked_shl(p + 1).unwrap_or(0),
+    };
+    (m != 0).then(|| m.trailing_zeros())
+}
+
+/// Longer queries take the byte-wise path (they match few fields anyway).
+pub(super) const SHORT_QUERY: usize = 16;
+
+/// [`match_bytes`] for a field of at most 64 bytes, with one bitmask of positions per query byte.
+/// Same answers, same scores.
+pub(super) fn match_short(t: &[u8], q: &[u8]) -> Option<Match> {
+    let m = q.len();
+    if m < 2 || m > t.len() || m > SHORT_QUERY || t.len() > 64 {
+        return match_bytes(t, q);
+    }
+    let mut words = [0u64; 8];
+    let chunks = t.chunks_exact(8);
+    let tail = chunks.remainder();
+    let mut n = 0;
+    for (w, chunk) in words.iter_mut().zip(chunks) {
+        *w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        n += 1;
+    }
+    if !tail.is_empty() {
+        let last = tail
+            .iter()
+            .rev()
+            .fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        if let Some(w) = words.get_mut(n) {
+            *w = last;
+            n += 1;
+        }
+    }
+    let words = &words[..n];
+    let valid = (!0u64).checked_shr(64 - t.len() as u32).unwrap_or(0);
+    let mut bits = [0u64; SHORT_QUERY];
+    let (mut sub, mut end) = (valid, None);
+    for (i, &c) in q.iter().enumerate() {
+        let b = words
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (k, &w)| acc | eq_bits(w, c) << (8 * k))
+            & valid;
+        // Greedy leftmost subsequence: no next position, no match at all.
+        end = Some(lowest_above(b, end)?);
+        sub &= b >> i;
+        bits[i] = b;
+    }
+    if sub != 0 {
+        return Some(Match::At(sub.trailing_zeros() as usize));
+    }
+    // The latest start of a match ending at `end`, then score forward from it.
+    let mut start = end?;
+    for &b in bits[..m - 1].iter().rev() {
+        let below = b & ((1u64 << start) - 1);
+        start = 63u32.checked_sub(below.leading_zeros())?;
+    }
+    let (mut score, mut prev) = (0i64, None::<u32>);
+    for (i, &b) in bits[..m].iter().enumerate() {
+        let pos = if i == 0 {
+            start
+        } else {
+            lowest_above(b, prev)?
+        };
+        let head = pos == 0 || !t.get(pos as usize - 1).is_some_and(|p| p.is_word());
+        score += 16
+            + match (head, i) {
+                (false, _) => 0,
+                (true, 0) => 16,
+                (true, _) => 8,
+            };
+        match prev {
+            Some(p) if pos == p + 1 => score += 4,
+            Some(p) => score -= 3 + i64::from(pos - p - 1),
+            None => {}
+        }
+        prev = Some(pos);
+    }
+    Some(Match::Fuzzy(score))
+}
+
+/// A prepared query.
+pub(super) struct Query {
+    /// Trimmed, as typed.
+    pub(super) raw: String,
+    pub(super) folded: String,
+    pub(super) chars: Vec<char>,
+    pub(super) mask: u64,
+}
+
+impl Query {
+    pub(super) fn new(query: &str) -> Option<Query> {
+        let raw = query.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        let folded = fold(raw);
+        Some(Query {
+            raw: raw.to_owned(),
+            chars: folded.chars().collect(),
+            mask: mask_of(folded.as_bytes()),
+            folded,
+        })
+    }
+}
+
+/// The bits and mask of a canonical lowercase UUID's prefix, if `q` is one.
+pub(super) fn uuid_prefix(q: &str) -> Option<(u128, u128)> {
+    if q.len() > 36 {
+        return None;
+    }
+    let (mut bits, mut mask, mut nibble) = (0u128, 0u128, 0u32);
+    for (i, b) in q.bytes().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if b != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        let shift = 124 - 4 * nibble;
+        bits |= u128::from(v) << shift;
+        mask |= 0xF << shift;
+        nibble += 1;
+    }
+    Some((bits, mask))
+}

@@ -1,0 +1,558 @@
+//! Search tests: ranking tiers, narrowing, highlighting, ids, hostile text.
+
+use serde_json::json;
+
+use super::matching::*;
+use super::*;
+use crate::model::{Group, Snapshot, User};
+
+const UID: &str = "a8890eb9-38ea-469a-bc00-b64be7903633";
+const GID: &str = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+
+fn user(id: &str, username: &str, name: Option<&str>, email: Option<&str>) -> User {
+    let mut v = json!({"id": id, "username": username});
+    if let Some(n) = name {
+        v["name"] = json!({"formatted": n});
+    }
+    if let Some(e) = email {
+        v["email"] = json!(e);
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+fn named<T: serde::de::DeserializeOwned>(id: &str, name: &str, extra: serde_json::Value) -> T {
+    let mut v = json!({"id": id, "name": name});
+    if let (Some(v), Some(extra)) = (v.as_object_mut(), extra.as_object()) {
+        v.extend(extra.clone());
+    }
+    serde_json::from_value(v).unwrap()
+}
+
+fn graph(users: Vec<User>, groups: &[(&str, &str)], apps: &[(&str, &str)]) -> Graph {
+    Graph::build(Snapshot {
+        users,
+        groups: groups
+            .iter()
+            .map(|(i, n)| named::<Group>(i, n, json!({})))
+            .collect(),
+        applications: apps
+            .iter()
+            .map(|(i, n)| named(i, n, json!({"type": "WORKER"})))
+            .collect(),
+        roles: vec![named("r1", "Identity Data Admin", json!({}))],
+        populations: vec![named("p1", "Employees", json!({}))],
+        ..Snapshot::default()
+    })
+}
+
+fn names(g: &Graph, hits: &[Hit]) -> Vec<String> {
+    hits.iter()
+        .map(|h| field_text(g, h.target, h.field).unwrap_or_default())
+        .collect()
+}
+
+fn sample() -> Graph {
+    graph(
+        vec![
+            user("u1", "axlxi", None, None),
+            user(
+                "u2",
+                "kalil.alami",
+                Some("Kalil Alami"),
+                Some("kalil@acme.test"),
+            ),
+            user(
+                "u3",
+                "alice.nguyen",
+                Some("Alice Nguyen"),
+                Some("alice@acme.test"),
+            ),
+            user("u4", "ali", Some("Ali"), Some("ali@acme.test")),
+            user(UID, "bob", Some("Bob Stone"), None),
+            user("u6", "émile.durand", Some("ÉMILE DURAND"), None),
+            user("u7", "x", Some("İstanbul Team"), None),
+            user("legacy:0042", "zed", None, None),
+        ],
+        &[(GID, "Engineering"), ("g2", "All Staff")],
+        &[("a1", "Jira"), ("a2", "Salesforce")],
+    )
+}
+
+#[test]
+fn tiers_rank_exact_prefix_substring_fuzzy() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    let hits = ix.search(&g, "ali", None);
+    let tiers: Vec<Tier> = hits.iter().map(|h| h.tier).collect();
+    assert_eq!(
+        names(&g, &hits),
+        ["ali", "alice.nguyen", "kalil.alami", "axlxi"],
+        "{hits:?}"
+    );
+    assert_eq!(
+        tiers,
+        [Tier::Exact, Tier::Prefix, Tier::Substring, Tier::Fuzzy]
+    );
+    assert!(tiers.windows(2).all(|w| w[0] <= w[1]));
+    // A word start beats an earlier match inside a word.
+    let hits = ix.search(&g, "ala", Some(Kind::User));
+    assert_eq!(names(&g, &hits)[0], "kalil.alami");
+}
+
+#[test]
+fn case_insensitive_including_non_ascii() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    for q in ["ÉMILE", "émile", "Émile.D", "  émile  "] {
+        let hits = ix.search(&g, q, None);
+        assert_eq!(hits.len(), 1, "{q}");
+        assert_eq!(g.users[hits[0].target.ix as usize].username, "émile.durand");
+        assert_eq!(hits[0].tier, Tier::Prefix);
+    }
+    let hits = ix.search(&g, "ENGINEERING", None);
+    assert_eq!(
+        (hits[0].target, hits[0].tier),
+        (GroupIx(0).into(), Tier::Exact)
+    );
+    assert_eq!(
+        ix.search(&g, "émile durand", None)[0].field,
+        Field::DisplayName
+    );
+}
+
+#[test]
+fn ids_are_exact_hits_and_prefixes_match() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    for q in [UID, &UID.to_uppercase(), GID] {
+        let hits = ix.search(&g, q, None);
+        assert_eq!(hits.len(), 1, "{q}");
+        assert_eq!((hits[0].tier, hits[0].field), (Tier::Exact, Field::Id));
+    }
+    assert_eq!(ix.search(&g, UID, None)[0].target, UserIx(4).into());
+    let hits = ix.search(&g, "a8890eb9-38", None);
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].tier, hits[0].target.ix), (Tier::Prefix, 4));
+    // Non-UUID ids: exact through the map, never by a short prefix.
+    let hits = ix.search(&g, "a2", None);
+    assert_eq!(
+        (hits[0].target, hits[0].tier),
+        (AppIx(1).into(), Tier::Exact)
+    );
+    // Other ids: prefixes of four chars or more, case-insensitively.
+    let hits = ix.search(&g, "LEGACY:00", None);
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].tier, hits[0].field), (Tier::Prefix, Field::Id));
+    assert_eq!(ix.search(&g, "legacy:0042", None)[0].tier, Tier::Exact);
+    assert!(
+        ix.search(&g, "a", Some(Kind::App))
+            .iter()
+            .all(|h| h.field != Field::Id)
+    );
+    // Kind filter applies to ids too.
+    assert!(ix.search(&g, UID, Some(Kind::Group)).is_empty());
+}
+
+#[test]
+fn kind_filter_and_one_hit_per_entity() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    let hits = ix.search(&g, "a", Some(Kind::Group));
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h.target.kind == Kind::Group));
+    let all = ix.search(&g, "e", None);
+    let mut targets: Vec<Target> = all.iter().map(|h| h.target).collect();
+    targets.sort();
+    let n = targets.len();
+    targets.dedup();
+    assert_eq!(targets.len(), n);
+    // "ali" matches username, display name and email; the best field wins.
+    let ali = ix.search(&g, "ali", None)[0];
+    assert_eq!((ali.field, ali.tier), (Field::Username, Tier::Exact));
+    for kind in Kind::ALL {
+        assert!(all.iter().any(|h| h.target.kind == kind), "{kind:?}");
+        assert!(!kind.label().is_empty());
+    }
+}
+
+#[test]
+fn fuzzy_does_not_span_fields() {
+    let g = graph(vec![user("u1", "ab", Some("Cd"), Some("ef@x"))], &[], &[]);
+    let ix = SearchIndex::build(&g);
+    assert!(ix.search(&g, "abcd", None).is_empty());
+    assert!(ix.search(&g, "bcd", None).is_empty());
+    assert_eq!(ix.search(&g, "ex", None)[0].tier, Tier::Fuzzy);
+}
+
+#[test]
+fn positions_for_substring_and_fuzzy() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    let hits = ix.search(&g, "ALI", Some(Kind::User));
+    let pos = |name: &str| {
+        let h = hits
+            .iter()
+            .find(|h| field_text(&g, h.target, h.field).as_deref() == Some(name));
+        ix.positions(&g, h.unwrap(), "ALI")
+    };
+    assert_eq!(pos("kalil.alami"), [1, 2, 3]);
+    assert_eq!(pos("alice.nguyen"), [0, 1, 2]);
+    assert_eq!(pos("axlxi"), [0, 2, 4]);
+    // Folding can lengthen text: "İ" is "i̇" lowercased; positions are the original's.
+    let h = ix.search(&g, "ist", None)[0];
+    assert_eq!(
+        field_text(&g, h.target, h.field).as_deref(),
+        Some("İstanbul Team")
+    );
+    assert_eq!(h.tier, Tier::Fuzzy);
+    assert_eq!(ix.positions(&g, &h, "ist"), [0, 1, 2]);
+    let h = ix.search(&g, "DURAND", None)[0];
+    assert_eq!(ix.positions(&g, &h, "DURAND"), [6, 7, 8, 9, 10, 11]);
+    let h = ix.search(&g, UID, None)[0];
+    assert_eq!(ix.positions(&g, &h, UID), (0..36).collect::<Vec<_>>());
+    assert!(ix.positions(&g, &h, "").is_empty());
+}
+
+#[test]
+fn short_field_matcher_agrees_with_bytewise_one() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let alphabet = b"abc.-@ \0";
+    for _ in 0..20_000 {
+        let t: Vec<u8> = (0..next(65))
+            .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+            .collect();
+        let q: Vec<u8> = (0..1 + next(6))
+            .map(|_| alphabet[next(alphabet.len() as u64) as usize])
+            .collect();
+        assert_eq!(match_short(&t, &q), match_bytes(&t, &q), "{t:?} {q:?}");
+    }
+    assert_eq!(match_short(b"kalil.alami", b"ali"), Some(Match::At(1)));
+    assert_eq!(match_short(b"axlxi", b"ali"), match_bytes(b"axlxi", b"ali"));
+    assert!(matches!(
+        match_short(b"axlxi", b"ali"),
+        Some(Match::Fuzzy(_))
+    ));
+}
+
+#[test]
+fn empty_and_blank_queries_match_nothing() {
+    let g = sample();
+    let ix = SearchIndex::build(&g);
+    for q in ["", " ", "\t\n "] {
+        assert!(ix.search(&g, q, None).is_empty());
+        assert!(
+            ix.search_within(&g, q, None, &ix.search(&g, "a", None))
+                .is_empty()
+        );
+    }
+    assert!(ix.search(&g, "zzzq", None).is_empty());
+}
+
+#[test]
+fn hostile_strings_do_not_panic() {
+    let long = "ab".repeat(50_000);
+    let nasty = [
+        "🦀🦀 crab",
+        "\u{202e}gnp.exe",
+        "\u{1b}[31mred\u{1b}[0m",
+        "\u{0}nul",
+        "مرحبا بالعالم",
+        "ǅemal İİİ ẞ ﬃ",
+        "e\u{301}mile",
+        "",
+        long.as_str(),
+    ];
+    let users = nasty
+        .iter()
+        .enumerate()
+        .map(|(i, n)| user(&format!("u{i}"), n, Some(n), Some(n)))
+        .collect();
+    let groups: Vec<(&str, &str)> = nasty.iter().map(|n| (*n, *n)).collect();
+    let g = graph(users, &groups, &[]);
+    let ix = SearchIndex::build(&g);
+    let queries = nasty.iter().copied().chain([
+        "🦀",
+        "\u{1b}",
+        "İ",
+        "i",
+        "ẞ",
+        "ß",
+        "\u{301}",
+        "a\u{0}",
+        "ba",
+        "abababababx",
+    ]);
+    for q in queries {
+        for kinds in [None, Some(Kind::User), Some(Kind::Group)] {
+            let hits = ix.search(&g, q, kinds);
+            for h in &hits {
+                let text = field_text(&g, h.target, h.field).unwrap_or_default();
+                let pos = ix.positions(&g, h, q);
+                assert!(pos.iter().all(|&p| p < text.chars().count()), "{q:?}");
+            }
+            assert_eq!(ix.search_within(&g, q, kinds, &hits), hits, "{q:?}");
+        }
+    }
+    let crab = ix.search(&g, "🦀", Some(Kind::User));
+    assert_eq!(crab.len(), 1);
+    assert_eq!(ix.positions(&g, &crab[0], "🦀"), [0]);
+    let abab = ix.search(&g, "ababab", Some(Kind::User));
+    assert_eq!((abab.len(), abab[0].tier), (1, Tier::Prefix));
+    // Texts are indexed up to MAX_FIELD_BYTES: a longer query finds nothing, quickly.
+    assert!(ix.search(&g, &long, Some(Kind::User)).is_empty());
+    assert!(!ix.search(&g, "\u{1b}[31m", None).is_empty());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn arbitrary_text_never_panics_and_narrows_exactly(
+        names in proptest::collection::vec("\\PC{0,12}|[a-cA-C .]{0,8}", 1..10),
+        query in "\\PC{0,4}|[a-cA-C .]{1,4}",
+        more in "\\PC{0,2}|[a-c]",
+    ) {
+        let users = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| user(&format!("u{i}"), n, Some(&n.to_uppercase()), Some(n)))
+            .collect();
+        let groups: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), n.as_str())).collect();
+        let g = graph(users, &groups, &[]);
+        let ix = SearchIndex::build(&g);
+        let first = ix.search(&g, &query, None);
+        for h in &first {
+            let len = field_text(&g, h.target, h.field).map_or(0, |t| t.chars().count());
+            proptest::prop_assert!(ix.positions(&g, h, &query).iter().all(|&p| p < len));
+        }
+        let longer = format!("{query}{more}");
+        if !query.trim().is_empty() && longer.trim().starts_with(query.trim()) {
+            let narrowed = ix.search_within(&g, &longer, None, &first);
+            proptest::prop_assert_eq!(narrowed, ix.search(&g, &longer, None));
+        }
+    }
+}
+
+/// A deterministic environment of `n` users with realistic names.
+fn synthetic(n: usize, groups: usize, apps: usize) -> Graph {
+    const FIRST: [&str; 24] = [
+        "alice", "alina", "kalil", "bob", "carol", "dmitri", "emile", "fatima", "george", "hana",
+        "ivan", "julia", "kenji", "lena", "mateo", "nadia", "oscar", "priya", "quinn", "rosa",
+        "sven", "tariq", "ursula", "zoe",
+    ];
+    const LAST: [&str; 20] = [
+        "nguyen", "kaur", "alami", "smith", "garcia", "müller", "ng", "okafor", "rossi", "tanaka",
+        "ivanova", "dubois", "haddad", "kowalski", "silva", "lee", "novak", "berg", "costa",
+        "engel",
+    ];
+    const DEPT: [&str; 8] = [
+        "Engineering",
+        "Sales",
+        "Finance",
+        "Legal",
+        "Support",
+        "Marketing",
+        "SecOps",
+        "HR",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let users = (0..n)
+        .map(|i| {
+            let r = next() as usize;
+            let (f, l) = (FIRST[r % FIRST.len()], LAST[(r >> 8) % LAST.len()]);
+            let username = format!("{f}.{l}{}", i / (FIRST.len() * LAST.len()));
+            let mut u = user(
+                &Id::from_u128(u128::from(next()) << 64 | i as u128).to_string(),
+                &username,
+                Some(&format!(
+                    "{}{} {}{}",
+                    &f[..1].to_uppercase(),
+                    &f[1..],
+                    &l[..1].to_uppercase(),
+                    &l[1..]
+                )),
+                Some(&format!("{username}@acme.example")),
+            );
+            u.enabled = r % 7 != 0;
+            u
+        })
+        .collect();
+    let gnames: Vec<(String, String)> = (0..groups)
+        .map(|i| {
+            let id = Id::from_u128(u128::from(next()) << 64 | i as u128).to_string();
+            (id, format!("{} Team {i}", DEPT[i % DEPT.len()]))
+        })
+        .collect();
+    let anames: Vec<(String, String)> = (0..apps)
+        .map(|i| {
+            let id = Id::from_u128(u128::from(next()) << 64 | i as u128).to_string();
+            (id, format!("{} App {i}", DEPT[(i / 3) % DEPT.len()]))
+        })
+        .collect();
+    let gs: Vec<(&str, &str)> = gnames
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let aps: Vec<(&str, &str)> = anames
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    graph(users, &gs, &aps)
+}
+
+#[test]
+fn narrowing_equals_a_fresh_search() {
+    let g = synthetic(3_000, 300, 60);
+    let ix = SearchIndex::build(&g);
+    let uid = g.users[1234].id.to_string();
+    let typed: [&str; 5] = [
+        "alice.nguyen0",
+        "eng team 1",
+        "kalil alami",
+        "zoe.costa@",
+        &uid,
+    ];
+    for word in typed {
+        for kinds in [None, Some(Kind::User), Some(Kind::Group)] {
+            let mut previous = ix.search(&g, &word[..1], kinds);
+            for end in 2..=word.len() {
+                let Some(q) = word.get(..end) else { continue };
+                let narrowed = ix.search_within(&g, q, kinds, &previous);
+                assert_eq!(narrowed, ix.search(&g, q, kinds), "{q:?} {kinds:?}");
+                previous = narrowed;
+            }
+        }
+    }
+    // The pasted id of a user outside the previous result is still found.
+    let subset: Vec<Hit> = ix.search(&g, "zoe", None);
+    assert!(subset.iter().all(|h| h.target.ix != 1234));
+    let paste = ix.search_within(&g, &uid, None, &subset);
+    assert_eq!(paste[0].target, UserIx(1234).into());
+}
+
+#[test]
+fn within_any_subset_equals_the_restricted_search() {
+    let g = synthetic(200, 30, 10);
+    let ix = SearchIndex::build(&g);
+    let subset: Vec<Hit> = ix.search(&g, "a", None).into_iter().step_by(3).collect();
+    for q in ["al", "alic", "en", "ng"] {
+        let full = ix.search(&g, q, None);
+        // (Holds while the scorer re-ranks every fuzzy candidate.)
+        assert!(full.iter().filter(|h| h.tier == Tier::Fuzzy).count() <= REFINE);
+        let fresh: Vec<Hit> = full
+            .into_iter()
+            .filter(|h| subset.iter().any(|s| s.target == h.target))
+            .collect();
+        assert!(fresh.len() > 10, "{q}");
+        assert_eq!(ix.search_within(&g, q, None, &subset), fresh, "{q}");
+    }
+}
+
+#[test]
+fn large_graphs_scan_in_two_halves_identically_and_narrow_exactly() {
+    let g = synthetic(PARALLEL_MIN + 1_000, 50, 10);
+    let ix = SearchIndex::build(&g);
+    let mut previous: Option<Vec<Hit>> = None;
+    for q in ["a", "al", "ali", "alic", "alice.", "alice.ng"] {
+        let query = Query::new(q).unwrap();
+        let scope = Scope::Range(ix.range(None));
+        let both = ix.search(&g, q, None);
+        assert_eq!(both, ix.run(&g, &query, None, scope, false), "{q}");
+        if q == "al" {
+            let fuzzy = both.iter().filter(|h| h.tier == Tier::Fuzzy).count();
+            assert!(fuzzy > REFINE, "{fuzzy}: the proxy-only path is exercised");
+            let refined = &both[both.len() - fuzzy..][..REFINE];
+            assert!(refined.iter().all(|h| h.score > -(PROXY_ONLY as i64)));
+            assert!(both[both.len() - 1].score <= -(PROXY_ONLY as i64));
+        }
+        if let Some(p) = &previous {
+            assert_eq!(ix.search_within(&g, q, None, p), both, "{q}");
+        }
+        previous = Some(both);
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// `cargo test --release --lib model::search::tests::timing -- --ignored --nocapture`
+#[test]
+#[ignore = "timing, run by hand in release mode"]
+fn timing() {
+    use std::time::Instant;
+    let g = synthetic(100_000, 5_000, 1_000);
+    let rss_graph = rss_kb();
+    let t = Instant::now();
+    let ix = SearchIndex::build(&g);
+    println!(
+        "build {:.1} ms, index heap {} KB, text {} KB, {} fields, RSS {} -> {} KB",
+        t.elapsed().as_secs_f64() * 1e3,
+        ix.heap_bytes() / 1024,
+        ix.text.len() / 1024,
+        ix.fields.len(),
+        rss_graph,
+        rss_kb()
+    );
+    let id = g.users[777].id.to_string();
+    let chains: [&[&str]; 5] = [
+        &["a", "al", "ali", "alic", "alice.ng"],
+        &["e", "en", "eng"],
+        &["zzzq"],
+        &["s", "sa", "sales team 4"],
+        &[&id[..1], &id[..6], &id],
+    ];
+    for chain in chains {
+        let mut prev: Option<Vec<Hit>> = None;
+        for &q in chain {
+            let (mut times, mut within) = (Vec::new(), Vec::new());
+            let mut hits = Vec::new();
+            for _ in 0..15 {
+                let t = Instant::now();
+                hits = ix.search(&g, q, None);
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                if let Some(p) = &prev {
+                    let t = Instant::now();
+                    let narrowed = ix.search_within(&g, q, None, p);
+                    within.push(t.elapsed().as_secs_f64() * 1e3);
+                    assert_eq!(narrowed.len(), hits.len());
+                }
+            }
+            let fuzzy = hits.iter().filter(|h| h.tier == Tier::Fuzzy).count();
+            println!(
+                "{q:>14}: search median {:5.2} ms (max {:5.2}), narrowing median {:5.2} ms, {} hits, {fuzzy} fuzzy",
+                median(times.clone()),
+                times.iter().copied().fold(0.0, f64::max),
+                if within.is_empty() {
+                    f64::NAN
+                } else {
+                    median(within)
+                },
+                hits.len(),
+            );
+            prev = Some(hits);
+        }
+    }
+}
