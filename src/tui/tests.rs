@@ -440,3 +440,36 @@ fn snapshot_finder() {
     keys(&mut s, "<ctrl-p>conf");
     insta::assert_snapshot!(render(&s));
 }
+
+#[test]
+fn reload_keeps_the_place_and_progress_keeps_counts() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/priya<enter>");
+    let effects = keys(&mut s, "r");
+    let [Effect::Load { generation }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let p = |done, state| {
+        Action::LoadProgress(super::action::Progress {
+            generation: *generation,
+            stage: crate::model::Stage::UserMemberships,
+            done,
+            total: Some(480),
+            requests: done,
+            rate: 10.0,
+            state,
+        })
+    };
+    update(&mut s, p(40, None));
+    update(&mut s, p(0, Some(crate::model::StageState::Complete)));
+    let stages = &s.loading.as_ref().expect("loading").stages;
+    assert_eq!(
+        (stages[0].done, stages[0].state),
+        (40, Some(crate::model::StageState::Complete))
+    );
+    assert!(render(&s).contains("reloading"));
+    update(&mut s, Action::Loaded(*generation, demo_data()));
+    assert!(s.loading.is_none());
+    assert_eq!(selected_name(&s), "priya.raman");
+    assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("priya"));
+}

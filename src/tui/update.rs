@@ -29,11 +29,18 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         Action::LoadProgress(p) => {
             if let Some(l) = s.loading.as_mut().filter(|l| l.generation == p.generation) {
                 match l.stages.iter_mut().find(|x| x.stage == p.stage) {
+                    // A stage's end keeps its last counts; progress keeps a known end state.
+                    Some(x) if p.state.is_some() => x.state = p.state,
                     Some(x) => {
-                        let state = p.state.or(x.state);
-                        *x = Progress { state, ..p };
+                        *x = Progress {
+                            state: x.state,
+                            ..p
+                        }
                     }
-                    None => l.stages.push(p),
+                    None => {
+                        l.stages.push(p);
+                        l.stages.sort_by_key(|x| x.stage);
+                    }
                 }
             }
             return Vec::new();
@@ -432,7 +439,7 @@ pub fn set_query(s: &mut State, q: &str) {
 
 fn click(s: &mut State, x: u16, y: u16) {
     let (w, _) = s.size;
-    let areas = super::ui::columns(w);
+    let areas = super::ui::columns(w, s.focus);
     let row = usize::from(y.saturating_sub(2));
     if x < areas.0 {
         s.focus = Focus::Nav;

@@ -17,14 +17,15 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::state::{Focus, Overlay, State};
 
-/// Widths of the navigator and the list at a terminal width; the detail takes the rest.
-pub fn columns(width: u16) -> (u16, u16) {
+/// Widths of the navigator and the list at a terminal width; the detail takes the rest, and more
+/// of it while it has the focus.
+pub fn columns(width: u16, focus: Focus) -> (u16, u16) {
     let nav = if width >= 120 { 24 } else { 21 };
     let rest = width.saturating_sub(nav);
-    let list = if width >= 160 {
-        rest * 2 / 5
-    } else {
-        rest * 9 / 20
+    let list = match focus {
+        Focus::Detail => rest / 3,
+        _ if width >= 160 => rest * 2 / 5,
+        _ => rest * 9 / 20,
     };
     (nav, list)
 }
@@ -43,7 +44,7 @@ pub fn draw(f: &mut Frame, s: &State) {
         status::loading(f, body, s);
         return;
     }
-    let (n, l) = columns(area.width);
+    let (n, l) = columns(area.width, s.focus);
     let [nav_a, list_a, detail_a] = Layout::horizontal([
         Constraint::Length(n),
         Constraint::Length(l),

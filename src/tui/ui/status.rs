@@ -107,6 +107,11 @@ pub fn footer(f: &mut Frame, area: Rect, s: &State) {
         f.render_widget(Paragraph::new(line), area);
         return;
     }
+    if s.data.is_none() {
+        let line = Line::styled(" loading the environment… · q quit", s.theme.dim);
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     if let Some(m) = &s.message {
         f.render_widget(
             Paragraph::new(Line::styled(fit(&sanitize(m), w), s.theme.heading)),
@@ -168,6 +173,7 @@ pub fn loading(f: &mut Frame, area: Rect, s: &State) {
             for p in &l.stages {
                 let count = match p.total {
                     Some(t) => format!("{}/{}", p.done, t),
+                    None if p.requests == 0 => String::new(),
                     None => p.done.to_string(),
                 };
                 let state = match p.state {
@@ -177,13 +183,17 @@ pub fn loading(f: &mut Frame, area: Rect, s: &State) {
                     Some(StageState::NotStarted) => "skipped",
                     None => "…",
                 };
-                let text = format!(
-                    "{:<28} {:>13}  {:>6} req  {:>5.0}/s  {state}",
-                    p.stage.label(),
-                    count,
-                    p.requests,
-                    p.rate
-                );
+                let text = if p.requests == 0 {
+                    format!("{:<28} {:>13}  {:>16}  {state}", p.stage.label(), count, "")
+                } else {
+                    format!(
+                        "{:<28} {:>13}  {:>6} req  {:>5.0}/s  {state}",
+                        p.stage.label(),
+                        count,
+                        p.requests,
+                        p.rate
+                    )
+                };
                 let style = if matches!(p.state, Some(StageState::Partial | StageState::Failed)) {
                     s.theme.warn
                 } else {
