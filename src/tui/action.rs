@@ -74,6 +74,9 @@ pub enum Action {
     Loaded(u64, Arc<Data>),
     #[serde(skip)]
     LoadFailed(u64, String),
+    /// A detail computed in the background (generation, detail): dropped unless still wanted.
+    #[serde(skip)]
+    DetailReady(u64, Box<super::detail::Detail>),
     /// A line for the footer (from a task: "wrote access.csv").
     #[serde(skip)]
     Message(String),

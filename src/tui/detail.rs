@@ -141,6 +141,23 @@ impl Detail {
         d
     }
 
+    /// What shows while the real detail is computed in the background.
+    pub fn placeholder(graph: &Graph, target: Target) -> Detail {
+        Detail {
+            target,
+            title: clean(&target_name(graph, target)),
+            lines: vec![DLine {
+                kind: LineKind::Note,
+                left: "computing…".into(),
+                right: String::new(),
+                link: None,
+                why: None,
+            }],
+            sel: 0,
+            offset: 0,
+        }
+    }
+
     /// Indices of the lines the cursor can rest on.
     pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
         self.lines

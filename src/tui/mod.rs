@@ -151,6 +151,20 @@ async fn load_live(
     Ok(Graph::build(snapshot))
 }
 
+/// Computes a big detail (who can use an app at 100k users) off the input loop.
+fn spawn_detail(
+    data: Arc<Data>,
+    generation: u64,
+    t: crate::model::search::Target,
+    now: i64,
+    tx: UnboundedSender<Action>,
+) {
+    tokio::task::spawn_blocking(move || {
+        let d = detail::Detail::build(&data.graph, t, now);
+        let _ = tx.send(Action::DetailReady(generation, Box::new(d)));
+    });
+}
+
 /// OSC 52: the terminal puts `text` on the clipboard (works over SSH too).
 fn osc52(text: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -281,6 +295,11 @@ async fn event_loop(
             if let Some(a) = next.take() {
                 let eff = update::update(&mut state, a);
                 run_effects(eff, src, &tx);
+                if let (Some((generation, t)), Some(data)) =
+                    (state.detail_job.take(), state.data.clone())
+                {
+                    spawn_detail(data, generation, t, state.now_millis, tx.clone());
+                }
                 dirty = true;
             }
             if let Ok(a) = rx.try_recv() {

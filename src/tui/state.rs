@@ -115,6 +115,12 @@ pub struct State {
     pub focus: Focus,
     pub list: Option<ListView>,
     pub detail: Option<Detail>,
+    /// A detail to compute in the background (generation, entity), taken by the event loop.
+    pub detail_job: Option<(u64, Target)>,
+    pub detail_generation: u64,
+    /// Above this many users, the detail of an application, group or role (who can use it,
+    /// members, holders: tens of ms at 100k users) is computed off the input loop.
+    pub background_detail_users: usize,
     /// Typing into the list's filter.
     pub filtering: bool,
     pub overlay: Option<Overlay>,
@@ -142,6 +148,9 @@ impl State {
             focus: Focus::List,
             list: None,
             detail: None,
+            detail_job: None,
+            detail_generation: 0,
+            background_detail_users: 20_000,
             filtering: false,
             overlay: None,
             history: Vec::new(),

@@ -473,3 +473,30 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
     assert_eq!(selected_name(&s), "priya.raman");
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("priya"));
 }
+
+#[test]
+fn big_details_are_computed_in_the_background_and_the_latest_wins() {
+    let mut s = state(100, 30);
+    s.background_detail_users = 0;
+    keys(&mut s, "hjjj<enter>");
+    let (g1, t1) = s.detail_job.take().expect("a job for the first app");
+    assert!(
+        s.detail
+            .as_ref()
+            .is_some_and(|d| d.lines[0].left == "computing…")
+    );
+    keys(&mut s, "j");
+    let (g2, t2) = s.detail_job.take().expect("a job for the second app");
+    assert!(g2 > g1 && t1 != t2);
+    let g = s.graph().expect("graph");
+    let stale = super::detail::Detail::build(g, t1, 0);
+    let fresh = super::detail::Detail::build(g, t2, 0);
+    update(&mut s, Action::DetailReady(g1, Box::new(stale)));
+    assert!(
+        s.detail
+            .as_ref()
+            .is_some_and(|d| d.lines[0].left == "computing…")
+    );
+    update(&mut s, Action::DetailReady(g2, Box::new(fresh.clone())));
+    assert_eq!(s.detail.as_ref(), Some(&fresh));
+}

@@ -22,6 +22,14 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             fix_offsets(s);
             return Vec::new();
         }
+        Action::DetailReady(generation, d) => {
+            let wanted = s.list.as_ref().and_then(ListView::selected_target);
+            if generation == s.detail_generation && wanted == Some(d.target) {
+                s.detail = Some(*d);
+                fix_offsets(s);
+            }
+            return Vec::new();
+        }
         Action::Message(m) => {
             s.message = Some(m);
             return Vec::new();
@@ -255,16 +263,27 @@ fn fit_offset(sel: usize, offset: usize, height: usize) -> usize {
     }
 }
 
-/// Rebuilds the detail when the list's selection names another entity.
+/// Rebuilds the detail when the list's selection names another entity. For big answers it only
+/// asks for one (`detail_job`) and shows a placeholder; the newest request wins.
 pub fn refresh_detail(s: &mut State) {
+    use crate::model::search::Kind;
     let t = s.list.as_ref().and_then(ListView::selected_target);
     if s.detail.as_ref().map(|d| d.target) == t && t.is_some() {
         return;
     }
-    s.detail = match (s.graph(), t) {
-        (Some(g), Some(t)) => Some(Detail::build(g, t, s.now_millis)),
-        _ => None,
+    let Some((data, t)) = s.data.clone().zip(t) else {
+        s.detail = None;
+        return;
     };
+    let g = &data.graph;
+    let big = g.users.len() > s.background_detail_users && t.kind != Kind::User;
+    if big {
+        s.detail_generation += 1;
+        s.detail_job = Some((s.detail_generation, t));
+        s.detail = Some(Detail::placeholder(g, t));
+    } else {
+        s.detail = Some(Detail::build(g, t, s.now_millis));
+    }
 }
 
 pub fn location(spec: ListSpec, selected: Option<Target>, focus: Focus) -> Location {
