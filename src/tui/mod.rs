@@ -19,6 +19,8 @@ pub mod why;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_snap;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -21,7 +21,7 @@ use super::theme::Theme;
 use super::update::update;
 use super::{action_for_key, ui};
 
-fn demo_data() -> Arc<Data> {
+pub(super) fn demo_data() -> Arc<Data> {
     static DATA: OnceLock<Arc<Data>> = OnceLock::new();
     DATA.get_or_init(|| {
         let snap = Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo asset");
@@ -31,7 +31,7 @@ fn demo_data() -> Arc<Data> {
 }
 
 /// The demo loaded at `w`×`h`, a week after it was taken.
-fn state(w: u16, h: u16) -> State {
+pub(super) fn state(w: u16, h: u16) -> State {
     let week = 7 * 86_400_000;
     let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS + week);
     update(&mut s, Action::Resize(w, h));
@@ -40,7 +40,7 @@ fn state(w: u16, h: u16) -> State {
 }
 
 /// Types keys: plain characters, or `<enter>`, `<esc>`, `<ctrl-p>`, `<bs>`, `<tab>`, `<down>`.
-fn keys(s: &mut State, seq: &str) -> Vec<Effect> {
+pub(super) fn keys(s: &mut State, seq: &str) -> Vec<Effect> {
     let mut effects = Vec::new();
     let mut rest = seq;
     while let Some(c) = rest.chars().next() {
@@ -78,7 +78,7 @@ fn keys(s: &mut State, seq: &str) -> Vec<Effect> {
     effects
 }
 
-fn render(s: &State) -> String {
+pub(super) fn render(s: &State) -> String {
     let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).expect("test backend");
     t.draw(|f| ui::draw(f, s)).expect("draw");
     let buf = t.backend().buffer();
@@ -101,7 +101,7 @@ fn render(s: &State) -> String {
     out
 }
 
-fn selected_name(s: &State) -> String {
+pub(super) fn selected_name(s: &State) -> String {
     let g = s.graph().expect("loaded");
     s.list
         .as_ref()
@@ -110,7 +110,7 @@ fn selected_name(s: &State) -> String {
         .unwrap_or_default()
 }
 
-fn find(s: &State, kind: Kind, name: &str) -> Target {
+pub(super) fn find(s: &State, kind: Kind, name: &str) -> Target {
     let g = s.graph().expect("loaded");
     let ix = (0..super::lists::kind_count(g, kind) as u32)
         .find(|&ix| super::lists::target_name(g, Target { kind, ix }) == name)
@@ -359,86 +359,6 @@ fn stale_load_results_are_dropped() {
     assert!(s.data.is_none(), "generation 1 was superseded by 2");
     update(&mut s, Action::Loaded(2, demo_data()));
     assert!(s.data.is_some());
-}
-
-// ---- snapshots ----
-
-#[test]
-fn snapshot_user_detail() {
-    let mut s = state(100, 30);
-    keys(&mut s, "/alice.nguyen<enter>");
-    insta::assert_snapshot!(render(&s));
-}
-
-#[test]
-fn snapshot_panes_at_80x24_group_role_app_population() {
-    let mut s = state(80, 24);
-    keys(&mut s, "hj");
-    insta::assert_snapshot!("group_pane", render(&s));
-    keys(&mut s, "j");
-    insta::assert_snapshot!("role_pane", render(&s));
-    keys(&mut s, "j<enter>/terraform<enter>");
-    insta::assert_snapshot!("app_pane_worker", render(&s));
-    keys(&mut s, "hj");
-    insta::assert_snapshot!("population_pane", render(&s));
-}
-
-#[test]
-fn snapshot_why_overlay() {
-    let mut s = state(100, 30);
-    keys(&mut s, "/alice.nguyen<enter>l");
-    let confluence = find(&s, Kind::App, "Confluence");
-    while s.detail.as_ref().and_then(|d| d.selected_link()) != Some(confluence) {
-        keys(&mut s, "j");
-    }
-    keys(&mut s, "w");
-    insta::assert_snapshot!(render(&s));
-}
-
-#[test]
-fn snapshot_help_overlay() {
-    let mut s = state(100, 40);
-    keys(&mut s, "?");
-    insta::assert_snapshot!(render(&s));
-}
-
-#[test]
-fn snapshot_lens_privileged_weak() {
-    let mut s = state(120, 30);
-    keys(&mut s, ":lens privileged-weak<enter>");
-    insta::assert_snapshot!(render(&s));
-}
-
-#[test]
-fn snapshot_hostile_strings_stay_inert() {
-    let mut s = state(100, 30);
-    keys(&mut s, "/mallory<enter>");
-    let a = render(&s);
-    keys(&mut s, "<esc>hj<enter>/red team<enter>");
-    let b = render(&s);
-    keys(&mut s, "<esc>hk<enter>/layla<enter>");
-    let c = render(&s);
-    for screen in [&a, &b, &c] {
-        assert!(!screen.contains('\u{1b}'), "an escape reached the screen");
-        assert!(
-            !screen.contains('\u{202e}'),
-            "a bidi override reached the screen"
-        );
-        for line in screen.lines() {
-            assert!(line.width() <= 100, "{line}");
-        }
-    }
-    assert!(b.contains("␛[31mRed Team"), "{b}");
-    insta::assert_snapshot!("hostile_bidi", a);
-    insta::assert_snapshot!("hostile_escape", b);
-    insta::assert_snapshot!("hostile_rtl_long", c);
-}
-
-#[test]
-fn snapshot_finder() {
-    let mut s = state(100, 30);
-    keys(&mut s, "<ctrl-p>conf");
-    insta::assert_snapshot!(render(&s));
 }
 
 #[test]

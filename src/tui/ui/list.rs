@@ -10,7 +10,8 @@ use ratatui::widgets::Paragraph;
 use crate::model::Graph;
 use crate::model::search::{Kind, Target};
 use crate::model::text::sanitize;
-use crate::tui::lists::{ListView, Note, Row, target_name};
+use crate::tui::detail::ago;
+use crate::tui::lists::{ListView, Note, Row, Sort, target_name};
 use crate::tui::state::{Focus, State};
 
 use unicode_width::UnicodeWidthStr;
@@ -52,11 +53,36 @@ fn facts(g: &Graph, t: Target) -> String {
     .unwrap_or_default()
 }
 
-fn note(g: &Graph, l: &ListView, r: &Row) -> String {
-    match &r.note {
+/// The value the list is sorted by, shown first so the order can be seen.
+fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
+    let u = (t.kind == Kind::User)
+        .then(|| g.users.get(t.ix as usize))
+        .flatten()?;
+    Some(match sort {
+        Sort::Natural | Sort::Name => return None,
+        Sort::Status if !u.enabled => "DISABLED".into(),
+        Sort::Status if u.is_locked() => "LOCKED".into(),
+        Sort::Status => "enabled".into(),
+        Sort::LastSignOn => u
+            .last_sign_on_millis()
+            .map_or_else(|| "never signed on".into(), |t| ago(now, t)),
+        Sort::Mfa => match u.mfa_enabled {
+            Some(true) => "MFA on".into(),
+            Some(false) => "MFA off".into(),
+            None => "MFA unknown".into(),
+        },
+    })
+}
+
+fn note(g: &Graph, l: &ListView, r: &Row, now: i64) -> String {
+    let text = match &r.note {
         Note::None => facts(g, r.target),
         Note::Reason(x) => x.clone(),
         Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
+    };
+    match sort_value(g, l.sort, r.target, now) {
+        Some(v) if !matches!(r.note, Note::None) => format!("{v} · {text}"),
+        _ => text,
     }
 }
 
@@ -143,7 +169,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         ));
         spans.push(Span::styled(" ", base));
         let dim = if selected { base } else { s.theme.dim };
-        spans.push(Span::styled(pad(&note(g, l, r), note_w), dim));
+        spans.push(Span::styled(pad(&note(g, l, r, s.now_millis), note_w), dim));
         lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines), inner);
