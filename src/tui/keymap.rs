@@ -193,4 +193,20 @@ mod tests {
         let ev = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
         assert_eq!(key_name(&ev).as_deref(), Some("ctrl-p"));
     }
+
+    #[test]
+    fn the_docs_key_table_is_the_default_keymap() {
+        let docs = include_str!("../../docs/tui-readme-section.md");
+        for (keys, what) in Keymap::default().help_rows() {
+            let cells: Vec<String> = keys.split(' ').map(|k| format!("`{k}`")).collect();
+            let row = format!("| {} | {what} |", cells.join(" ").replace('|', "\\|"));
+            assert!(docs.contains(&row), "docs lack the row {row}");
+        }
+    }
+
+    #[test]
+    fn ctrl_names() {
+        let ev = KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL);
+        assert_eq!(key_name(&ev).as_deref(), Some("ctrl-p"));
+    }
 }
