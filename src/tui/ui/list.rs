@@ -91,25 +91,30 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         f.render_widget(pane(s, Line::from(" List "), Focus::List), area);
         return;
     };
-    let mut title = vec![Span::styled(
-        format!(" {} ", fit(&l.title, 40)),
-        s.theme.title,
-    )];
+    // The query and the count always show; the list's name gives way first, then the sort.
     let count = if l.shown.is_some() && !l.query.is_empty() {
         format!("{} of {} ", l.len(), l.rows.len())
     } else {
         format!("{} ", l.rows.len())
     };
-    title.push(Span::raw(count));
-    if !l.query.is_empty() || s.filtering {
-        title.push(Span::styled(
-            format!("/{} ", fit(&sanitize(&l.query), 20)),
-            s.theme.matched,
-        ));
-    }
-    if !l.sort.label().is_empty() {
-        title.push(Span::styled(format!("{} ", l.sort.label()), s.theme.dim));
-    }
+    let query = if !l.query.is_empty() || s.filtering {
+        format!("/{} ", fit(&sanitize(&l.query), 24))
+    } else {
+        String::new()
+    };
+    let room = usize::from(area.width).saturating_sub(4 + count.width() + query.width());
+    let sort = if l.sort.label().is_empty() || room < 24 {
+        String::new()
+    } else {
+        format!("{} ", l.sort.label())
+    };
+    let name_room = room.saturating_sub(sort.width() + 2).max(4);
+    let title = vec![
+        Span::styled(format!(" {} ", fit(&l.title, name_room)), s.theme.title),
+        Span::raw(count),
+        Span::styled(query, s.theme.matched),
+        Span::styled(sort, s.theme.dim),
+    ];
     let block = pane(s, Line::from(title), Focus::List);
     let inner = block.inner(area);
     f.render_widget(block, area);
