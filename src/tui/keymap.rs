@@ -202,6 +202,10 @@ mod tests {
             let row = format!("| {} | {what} |", cells.join(" ").replace('|', "\\|"));
             assert!(docs.contains(&row), "docs lack the row {row}");
         }
+        for lens in crate::model::audit::Lens::ALL {
+            let key = format!("`{}`", lens.key());
+            assert!(docs.contains(&key), "docs lack the lens {key}");
+        }
     }
 
     #[test]
