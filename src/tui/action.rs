@@ -74,6 +74,9 @@ pub enum Action {
     Loaded(u64, Arc<Data>),
     #[serde(skip)]
     LoadFailed(u64, String),
+    /// What a live load knows so far (generation, sequence, data): shown while it goes on.
+    #[serde(skip)]
+    Partial(u64, u64, Arc<Data>),
     /// A detail computed in the background (generation, detail): dropped unless still wanted.
     #[serde(skip)]
     DetailReady(u64, Box<super::detail::Detail>),

@@ -226,6 +226,7 @@ fn user(b: &mut B, u: UserIx, now: i64) {
         None => "never signed on".into(),
     });
     b.fact(facts.join(" · "));
+    b.incomplete(&a.incomplete);
 
     let eg = &a.groups;
     let direct = eg
@@ -290,7 +291,6 @@ fn user(b: &mut B, u: UserIx, now: i64) {
         );
     }
     b.more(refused.len(), "");
-    b.incomplete(&a.incomplete);
 }
 
 fn group(b: &mut B, gi: GroupIx) {

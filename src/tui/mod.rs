@@ -118,6 +118,7 @@ async fn load_live(
     use crate::pingone::{self, Client, LoadEvent};
     let conn = src.live.connection(None)?;
     let client = Client::new(conn, src.live.tuning())?;
+    let partial_seq = std::sync::atomic::AtomicU64::new(1);
     let sink = move |e: LoadEvent| {
         let p = match e {
             LoadEvent::Progress {
@@ -144,8 +145,20 @@ async fn load_live(
                 rate: 0.0,
                 state: Some(state),
             },
-            // Opening the explorer on partial data is not done yet: wait for the whole load.
-            LoadEvent::Partial(_) => return,
+            // What is known so far: the explorer opens on it while the slow per-user stages
+            // go on (its coverage flags what is missing). Built off the loader's task, in order
+            // of arrival; the update keeps only the newest.
+            LoadEvent::Partial(snapshot) => {
+                let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let tx = tx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("pingscope-partial".into())
+                    .spawn(move || {
+                        let data = Data::new(Graph::build(*snapshot), "live (loading)", true);
+                        let _ = tx.send(Action::Partial(generation, seq, Arc::new(data)));
+                    });
+                return;
+            }
         };
         let _ = tx.send(Action::LoadProgress(p));
     };

@@ -101,6 +101,8 @@ pub struct Palette {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Loading {
     pub generation: u64,
+    /// The sequence number of the partial data shown, if any.
+    pub partial: u64,
     pub stages: Vec<Progress>,
     pub error: Option<String>,
 }

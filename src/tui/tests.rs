@@ -420,3 +420,58 @@ fn big_details_are_computed_in_the_background_and_the_latest_wins() {
     update(&mut s, Action::DetailReady(g2, Box::new(fresh.clone())));
     assert_eq!(s.detail.as_ref(), Some(&fresh));
 }
+
+#[test]
+fn partial_live_data_opens_the_explorer_while_loading_goes_on() {
+    let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS);
+    update(&mut s, Action::Resize(100, 30));
+    let effects = super::update::start_load(&mut s);
+    let [Effect::Load { generation }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    // What a load knows before the per-user stages: no memberships yet.
+    let partial = {
+        let mut snap = Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo");
+        for u in &mut snap.users {
+            u.memberships = None;
+        }
+        Arc::new(Data::new(Graph::build(snap), "partial", true))
+    };
+    update(&mut s, Action::Partial(*generation, 2, partial));
+    assert!(s.data.is_some() && s.loading.is_some());
+    keys(&mut s, "/priya<enter>");
+    let groups_line = |s: &State| {
+        s.detail
+            .as_ref()
+            .and_then(|d| d.lines.iter().find(|l| l.left.starts_with("Groups")))
+            .map(|l| l.left.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(groups_line(&s), "Groups  0 direct · 0 inherited");
+    assert!(
+        s.detail
+            .as_ref()
+            .is_some_and(|d| d.lines.iter().any(|l| l.left.starts_with("INCOMPLETE"))),
+        "the partial detail must say it is incomplete"
+    );
+    // An older partial arriving late is dropped; the final data keeps the place.
+    let before = s.data.clone();
+    let late = {
+        let snap = Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo asset");
+        Arc::new(Data::new(Graph::build(snap), "late", true))
+    };
+    update(&mut s, Action::Partial(*generation, 1, late));
+    assert!(Arc::ptr_eq(
+        s.data.as_ref().expect("data"),
+        before.as_ref().expect("data")
+    ));
+    assert!(render(&s).contains("loading"));
+    update(&mut s, Action::Loaded(*generation, demo_data()));
+    assert!(s.loading.is_none());
+    assert_eq!(selected_name(&s), "priya.raman");
+    assert_eq!(
+        groups_line(&s),
+        "Groups  2 direct · 3 inherited",
+        "detail not rebuilt"
+    );
+}

@@ -59,6 +59,18 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Action::Partial(generation, seq, data) => {
+            let fresh = s
+                .loading
+                .as_ref()
+                .is_some_and(|l| l.generation == generation && seq > l.partial);
+            if fresh {
+                let keep = s.loading.take();
+                install(s, data);
+                s.loading = keep.map(|l| Loading { partial: seq, ..l });
+            }
+            return Vec::new();
+        }
         Action::LoadFailed(generation, e) => {
             if generation == s.load_gen {
                 match (&s.data, s.loading.as_mut()) {
@@ -106,6 +118,9 @@ fn install(s: &mut State, data: Arc<Data>) {
     let here = current_location(s);
     s.data = Some(data);
     s.loading = None;
+    // New data: the list and the detail are rebuilt from it, at the same place.
+    s.list = None;
+    s.detail = None;
     match here {
         Some(loc) => goto(s, loc),
         None => goto(

@@ -45,6 +45,19 @@ pub fn status_line(f: &mut Frame, area: Rect, s: &State) {
     let incomplete = g.coverage.incomplete();
     let complete = Stage::ALL.len() - incomplete.len();
     let mut spans = vec![Span::raw(parts.join(" · "))];
+    if let Some(l) = &s.loading {
+        // The stage still running, with its count: the data shown is what is known so far.
+        let running = l.stages.iter().find(|p| p.state.is_none());
+        let what = match running {
+            Some(p) => match p.total {
+                Some(t) => format!(" · loading {} {}/{t}…", p.stage.label(), p.done),
+                None => format!(" · loading {}…", p.stage.label()),
+            },
+            None if l.partial > 0 => " · loading…".to_owned(),
+            None => " · reloading…".to_owned(),
+        };
+        spans.push(Span::styled(what, s.theme.warn));
+    }
     if incomplete.is_empty() {
         spans.push(Span::raw(" · coverage complete"));
     } else {
@@ -58,9 +71,6 @@ pub fn status_line(f: &mut Frame, area: Rect, s: &State) {
             ),
             s.theme.warn,
         ));
-    }
-    if s.loading.is_some() {
-        spans.push(Span::raw(" · reloading…"));
     }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     if used < w {
