@@ -475,3 +475,29 @@ fn partial_live_data_opens_the_explorer_while_loading_goes_on() {
         "detail not rebuilt"
     );
 }
+
+#[test]
+fn clicks_focus_panes_and_select_rows() {
+    let mut s = state(100, 30);
+    // Row 2 of the screen is the list's first row; row 4 its third.
+    update(&mut s, Action::Click(30, 4));
+    assert_eq!(
+        (s.focus, s.list.as_ref().map(|l| l.sel)),
+        (Focus::List, Some(2))
+    );
+    // The navigator's second row: Groups.
+    update(&mut s, Action::Click(3, 3));
+    assert_eq!(s.focus, Focus::Nav);
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::Group))
+    );
+    update(&mut s, Action::ScrollDown);
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::Role))
+    );
+    // A selectable line of the detail.
+    update(&mut s, Action::Click(90, 2 + 4));
+    assert_eq!(s.focus, Focus::Detail);
+}

@@ -487,5 +487,11 @@ fn click(s: &mut State, x: u16, y: u16) {
         step(s, d);
     } else {
         s.focus = Focus::Detail;
+        if let Some(d) = s.detail.as_mut() {
+            let line = d.offset + row;
+            if d.selectable().any(|i| i == line) {
+                d.sel = line;
+            }
+        }
     }
 }
