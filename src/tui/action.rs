@@ -80,6 +80,9 @@ pub enum Action {
     /// A detail computed in the background (generation, detail): dropped unless still wanted.
     #[serde(skip)]
     DetailReady(u64, Box<super::detail::Detail>),
+    /// The hits of a background filter search (generation, query, hits): dropped unless newest.
+    #[serde(skip)]
+    Filtered(u64, String, Vec<crate::model::search::Hit>),
     /// A line for the footer (from a task: "wrote access.csv").
     #[serde(skip)]
     Message(String),

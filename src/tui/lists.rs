@@ -66,6 +66,24 @@ impl Sort {
     }
 }
 
+/// One filter search, runnable anywhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchJob {
+    pub query: String,
+    kind: Kind,
+    /// The entities to search; `None`: every entity of the kind.
+    scope: Option<Vec<Hit>>,
+}
+
+impl SearchJob {
+    pub fn run(&self, graph: &Graph, index: &SearchIndex) -> Vec<Hit> {
+        match &self.scope {
+            Some(prev) => index.search_within(graph, &self.query, Some(self.kind), prev),
+            None => index.search(graph, &self.query, Some(self.kind)),
+        }
+    }
+}
+
 pub struct ListView {
     pub spec: ListSpec,
     pub kind: Kind,
@@ -341,30 +359,51 @@ impl ListView {
         }
     }
 
-    /// Applies `query` (and the sort): exact and prefix matches first; each keystroke that extends
-    /// the previous query searches only the previous hits.
-    pub fn set_query(&mut self, graph: &Graph, index: &SearchIndex, query: &str) {
-        self.query = query.to_owned();
+    /// The search `query` needs, self-contained so that it can run off the input loop: when the
+    /// query extends the one that produced the current hits, only those hits are searched.
+    pub fn search_job(&self, query: &str) -> Option<SearchJob> {
         let q = query.trim();
         if q.is_empty() {
-            self.hits.clear();
-            self.hits_query.clear();
-        } else {
-            let narrowing = !self.hits_query.is_empty() && q.starts_with(&self.hits_query);
-            self.hits = match (&self.spec, narrowing) {
-                (_, true) => index.search_within(graph, q, Some(self.kind), &self.hits),
-                (ListSpec::Kind(k), false) => index.search(graph, q, Some(*k)),
-                (_, false) => {
-                    let mut base: Vec<Hit> = self.rows.iter().map(|r| as_hit(r.target)).collect();
-                    base.dedup();
-                    index.search_within(graph, q, Some(self.kind), &base)
-                }
-            };
-            self.hits_query = q.to_owned();
+            return None;
         }
+        let narrowing = !self.hits_query.is_empty() && q.starts_with(&self.hits_query);
+        let scope = match (&self.spec, narrowing) {
+            (_, true) => Some(self.hits.clone()),
+            (ListSpec::Kind(_), false) => None,
+            (_, false) => {
+                let mut base: Vec<Hit> = self.rows.iter().map(|r| as_hit(r.target)).collect();
+                base.dedup();
+                Some(base)
+            }
+        };
+        Some(SearchJob {
+            query: q.to_owned(),
+            kind: self.kind,
+            scope,
+        })
+    }
+
+    /// Shows the hits of `query` (ranked: exact and prefix matches first), then the sort.
+    pub fn apply_hits(&mut self, graph: &Graph, query: &str, hits: Vec<Hit>) {
+        self.query = query.to_owned();
+        self.hits_query = if hits.is_empty() && query.trim().is_empty() {
+            String::new()
+        } else {
+            query.trim().to_owned()
+        };
+        self.hits = hits;
         self.reshow(graph);
         self.sel = 0;
         self.offset = 0;
+    }
+
+    /// Searches and shows `query` at once.
+    pub fn set_query(&mut self, graph: &Graph, index: &SearchIndex, query: &str) {
+        let hits = self
+            .search_job(query)
+            .map(|j| j.run(graph, index))
+            .unwrap_or_default();
+        self.apply_hits(graph, query, hits);
     }
 
     pub fn set_sort(&mut self, graph: &Graph, sort: Sort) {

@@ -315,6 +315,15 @@ async fn event_loop(
                 {
                     spawn_detail(data, generation, t, state.now_millis, tx.clone());
                 }
+                if let (Some((generation, job)), Some(data)) =
+                    (state.filter_job.take(), state.data.clone())
+                {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let hits = job.run(&data.graph, &data.index);
+                        let _ = tx.send(Action::Filtered(generation, job.query, hits));
+                    });
+                }
                 dirty = true;
             }
             if let Ok(a) = rx.try_recv() {

@@ -120,9 +120,12 @@ pub struct State {
     /// A detail to compute in the background (generation, entity), taken by the event loop.
     pub detail_job: Option<(u64, Target)>,
     pub detail_generation: u64,
-    /// Above this many users, the detail of an application, group or role (who can use it,
-    /// members, holders: tens of ms at 100k users) is computed off the input loop.
-    pub background_detail_users: usize,
+    /// A filter search to run in the background (generation, job), taken by the event loop.
+    pub filter_job: Option<(u64, super::lists::SearchJob)>,
+    pub filter_generation: u64,
+    /// Above this many users, filter searches and the detail of an application, group or role
+    /// (who can use it, members, holders: tens of ms at 100k users) run off the input loop.
+    pub background_users: usize,
     /// Typing into the list's filter.
     pub filtering: bool,
     pub overlay: Option<Overlay>,
@@ -152,7 +155,9 @@ impl State {
             detail: None,
             detail_job: None,
             detail_generation: 0,
-            background_detail_users: 20_000,
+            filter_job: None,
+            filter_generation: 0,
+            background_users: 20_000,
             filtering: false,
             overlay: None,
             history: Vec::new(),

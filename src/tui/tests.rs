@@ -397,7 +397,7 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
 #[test]
 fn big_details_are_computed_in_the_background_and_the_latest_wins() {
     let mut s = state(100, 30);
-    s.background_detail_users = 0;
+    s.background_users = 0;
     keys(&mut s, "hjjj<enter>");
     let (g1, t1) = s.detail_job.take().expect("a job for the first app");
     assert!(
@@ -500,4 +500,49 @@ fn clicks_focus_panes_and_select_rows() {
     // A selectable line of the detail.
     update(&mut s, Action::Click(90, 2 + 4));
     assert_eq!(s.focus, Focus::Detail);
+}
+
+#[test]
+fn big_filters_search_in_the_background_and_the_latest_wins() {
+    let mut s = state(100, 30);
+    s.background_users = 0;
+    keys(&mut s, "/al");
+    let (g1, job1) = s.filter_job.take().expect("a search for al");
+    assert_eq!(
+        s.list.as_ref().map(|l| (l.query.as_str(), l.len())),
+        Some(("al", 480))
+    );
+    keys(&mut s, "i");
+    let (g2, job2) = s.filter_job.take().expect("a search for ali");
+    assert!(g2 > g1);
+    let d = demo_data();
+    let stale = job1.run(&d.graph, &d.index);
+    let fresh = job2.run(&d.graph, &d.index);
+    update(&mut s, Action::Filtered(g1, job1.query.clone(), stale));
+    assert_eq!(
+        s.list.as_ref().map(|l| l.len()),
+        Some(480),
+        "a stale search was shown"
+    );
+    let n = fresh.len();
+    update(&mut s, Action::Filtered(g2, job2.query.clone(), fresh));
+    assert_eq!(s.list.as_ref().map(|l| l.len()), Some(n));
+    assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("ali"));
+    // A trailing space survives its search's result.
+    keys(&mut s, " ");
+    let (g, job) = s.filter_job.take().expect("a search for 'ali '");
+    let hits = job.run(&d.graph, &d.index);
+    update(&mut s, Action::Filtered(g, job.query.clone(), hits));
+    assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("ali "));
+    keys(&mut s, "<bs>");
+    let (g, job) = s.filter_job.take().expect("a search for 'ali'");
+    let hits = job.run(&d.graph, &d.index);
+    update(&mut s, Action::Filtered(g, job.query.clone(), hits));
+    // The next keystroke narrows within the hits of "ali" and gives the same as a fresh search.
+    keys(&mut s, "c");
+    let (_, job3) = s.filter_job.take().expect("a search for alic");
+    assert_eq!(
+        job3.run(&d.graph, &d.index),
+        d.index.search(&d.graph, "alic", Some(Kind::User))
+    );
 }

@@ -30,6 +30,18 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Action::Filtered(generation, _query, hits) => {
+            if generation == s.filter_generation {
+                if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
+                    // The text as typed (a trailing space stays): no keystroke came since.
+                    let typed = l.query.clone();
+                    l.apply_hits(&d.graph, &typed, hits);
+                    fix_offsets(s);
+                    refresh_detail(s);
+                }
+            }
+            return Vec::new();
+        }
         Action::Message(m) => {
             s.message = Some(m);
             return Vec::new();
@@ -291,7 +303,7 @@ pub fn refresh_detail(s: &mut State) {
         return;
     };
     let g = &data.graph;
-    let big = g.users.len() > s.background_detail_users && t.kind != Kind::User;
+    let big = g.users.len() > s.background_users && t.kind != Kind::User;
     if big {
         s.detail_generation += 1;
         s.detail_job = Some((s.detail_generation, t));
@@ -463,9 +475,24 @@ fn who_has(s: &mut State) {
     }
 }
 
+/// Filters the list. In a big environment the search runs in the background (the query shows at
+/// once, the rows when the newest search ends); otherwise at once.
 pub fn set_query(s: &mut State, q: &str) {
-    if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
-        l.set_query(&d.graph, &d.index, q);
+    let Some(d) = s.data.clone() else { return };
+    let background = d.graph.users.len() > s.background_users;
+    let Some(l) = s.list.as_mut() else { return };
+    match l.search_job(q) {
+        Some(job) if background => {
+            l.query = q.to_owned();
+            s.filter_generation += 1;
+            s.filter_job = Some((s.filter_generation, job));
+            return;
+        }
+        _ => {
+            // Any search still running is now stale.
+            s.filter_generation += 1;
+            l.set_query(&d.graph, &d.index, q);
+        }
     }
     fix_offsets(s);
     refresh_detail(s);
