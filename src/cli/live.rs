@@ -210,8 +210,12 @@ impl Progress {
 /// Loads the configured environment, showing progress; returns the snapshot and a one-line
 /// summary of the requests made.
 pub fn load(live: &LiveArgs, secret: Option<Secret>) -> Result<(Snapshot, String)> {
-    let conn = live.connection(secret)?;
-    let client = Client::new(conn, live.tuning())?;
+    load_connection(live.connection(secret)?, live.tuning())
+}
+
+/// Loads the environment of `conn` (from [`crate::credentials::resolve_live`] or [`load`]).
+pub fn load_connection(conn: Connection, tuning: Tuning) -> Result<(Snapshot, String)> {
+    let client = Client::new(conn, tuning)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
