@@ -311,7 +311,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Login(args) => {
-            credentials::login::login(cli.source.profile.as_deref(), &cli.source.live, &args, &mut out)?;
+            credentials::login::login(
+                cli.source.profile.as_deref(),
+                &cli.source.live,
+                &args,
+                &mut out,
+            )?;
         }
         Command::Logout => credentials::login::logout(cli.source.profile.as_deref(), &mut out)?,
         Command::Profiles { json } => credentials::login::list(json, &mut out)?,

@@ -103,10 +103,9 @@ pub fn login(
         .or(base.color);
     let new = Profile {
         environment_id,
-        auth_environment_id: live
-            .auth_environment_id
-            .clone()
-            .filter(|a| *a != conn.environment_id),
+        // Always recorded: the worker app stays where it is when PINGONE_ENVIRONMENT_ID
+        // points the profile at another environment its roles cover.
+        auth_environment_id: Some(conn.auth_environment_id.clone()),
         region: region.code().to_owned(),
         client_id,
         token_auth_method: Some(conn.auth_method.as_str().to_owned()),
@@ -152,6 +151,19 @@ pub fn login(
             .unwrap_or_default(),
         store.backend().describe()
     )?;
+    let overridden = live.api_url.is_some() || live.api_service_hostname.is_some();
+    if let Some(r) = found
+        .region
+        .as_deref()
+        .filter(|r| !overridden && !r.eq_ignore_ascii_case(region.code()))
+    {
+        writeln!(
+            out,
+            "warning: PingOne says the environment's region is {}, not {}",
+            crate::model::text::sanitize(r),
+            region.code()
+        )?;
+    }
     for m in &found.missing {
         writeln!(out, "warning: {m}")?;
     }
@@ -174,7 +186,9 @@ pub fn logout(profile: Option<&str>, out: &mut impl Write) -> Result<()> {
     let removed = match &p.secret {
         Some(loc) => Store::for_profile(&loc.backend, &loc.service)
             .and_then(|s| s.delete(&name).map(|r| (r, s.backend())))
-            .map_err(|e| eyre!("logout: the profile is kept, the secret could not be removed: {e}"))?,
+            .map_err(|e| {
+                eyre!("logout: the profile is kept, the secret could not be removed: {e}")
+            })?,
         None => (false, super::store::Backend::Mock),
     };
     all.profiles.remove(&name);
@@ -183,8 +197,15 @@ pub fn logout(profile: Option<&str>, out: &mut impl Write) -> Result<()> {
     }
     all.save().map_err(|e| eyre!(e))?;
     match removed {
-        (true, b) => writeln!(out, "logged out: profile {name:?} and its secret in {} removed", b.describe())?,
-        (false, _) => writeln!(out, "logged out: profile {name:?} removed (no secret was stored)")?,
+        (true, b) => writeln!(
+            out,
+            "logged out: profile {name:?} and its secret in {} removed",
+            b.describe()
+        )?,
+        (false, _) => writeln!(
+            out,
+            "logged out: profile {name:?} removed (no secret was stored)"
+        )?,
     }
     Ok(())
 }
@@ -232,18 +253,42 @@ pub fn list(json: bool, out: &mut impl Write) -> Result<()> {
         )?;
         return Ok(());
     }
-    let s = |v: &serde_json::Value| crate::model::text::sanitize(v.as_str().unwrap_or("-")).into_owned();
+    let s = |v: &serde_json::Value| {
+        crate::model::text::sanitize(v.as_str().unwrap_or("-")).into_owned()
+    };
     let mut t = crate::cli::human::Table::default();
-    t.row(["", "PROFILE", "LABEL", "REGION", "ENVIRONMENT", "CLIENT ID", "SECRET"].map(str::to_owned));
+    t.row(
+        [
+            "",
+            "PROFILE",
+            "LABEL",
+            "REGION",
+            "ENVIRONMENT",
+            "CLIENT ID",
+            "SECRET",
+        ]
+        .map(str::to_owned),
+    );
     for r in &rows {
         t.row([
             if r["default"] == true { "*" } else { "" }.to_owned(),
             s(&r["name"]),
             s(&r["label"]),
             s(&r["region"]),
-            format!("{} {}", s(&r["environmentId"]), r["environmentName"].as_str().map(|n| format!("({})", crate::model::text::sanitize(n))).unwrap_or_default()),
+            format!(
+                "{} {}",
+                s(&r["environmentId"]),
+                r["environmentName"]
+                    .as_str()
+                    .map(|n| format!("({})", crate::model::text::sanitize(n)))
+                    .unwrap_or_default()
+            ),
             s(&r["clientId"]),
-            format!("{} {}", s(&r["secret"]["backend"]), s(&r["secret"]["state"])),
+            format!(
+                "{} {}",
+                s(&r["secret"]["backend"]),
+                s(&r["secret"]["state"])
+            ),
         ]);
     }
     t.write(out, "")?;

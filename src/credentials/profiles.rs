@@ -174,7 +174,11 @@ impl Profiles {
     /// The profile to use when none is named: the marked default, else `default`, else the
     /// only one.
     pub fn default_name(&self) -> Option<&str> {
-        if let Some(d) = self.default.as_deref().filter(|d| self.profiles.contains_key(*d)) {
+        if let Some(d) = self
+            .default
+            .as_deref()
+            .filter(|d| self.profiles.contains_key(*d))
+        {
             return Some(d);
         }
         if self.profiles.contains_key(DEFAULT_PROFILE) {
@@ -263,7 +267,10 @@ mod tests {
             assert_eq!(dmode & 0o777, 0o700);
         }
         // No temp files left beside it.
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1
+        );
     }
 
     #[test]
@@ -288,7 +295,11 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         assert!(Profiles::load_from(&path).unwrap().profiles.is_empty());
         std::fs::write(&path, "{not json").unwrap();
-        assert!(Profiles::load_from(&path).unwrap_err().contains("fix or delete"));
+        assert!(
+            Profiles::load_from(&path)
+                .unwrap_err()
+                .contains("fix or delete")
+        );
         std::fs::write(&path, r#"{"version": 99}"#).unwrap();
         assert!(Profiles::load_from(&path).unwrap_err().contains("newer"));
         assert!(check_name("prod-eu_2.x").is_ok());

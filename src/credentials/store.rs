@@ -169,11 +169,8 @@ impl Store {
             Backend::SecretService => secret_service_entries()?,
             Backend::Native => native_entries()?,
             Backend::Mock => Box::new(|service, account| {
-                let cred = keyring::mock::default_credential_builder().build(
-                    None,
-                    service,
-                    account,
-                )?;
+                let cred =
+                    keyring::mock::default_credential_builder().build(None, service, account)?;
                 Ok(Entry::new_with_credential(cred))
             }),
         };
@@ -252,9 +249,11 @@ impl Store {
 
     pub fn set(&self, account: &str, secret: &Secret) -> Result<(), StoreError> {
         let entry = self.entry(account)?;
-        entry
-            .set_password(secret.expose())
-            .map_err(|e| classify(self.backend, e))
+        entry.set_password(secret.expose()).map_err(|e| {
+            // keyutils can add the key and then fail to link it: leave nothing behind.
+            let _ = entry.delete_credential();
+            classify(self.backend, e)
+        })
     }
 
     /// Removes the secret; `false` when there was none.
@@ -317,9 +316,12 @@ fn session_bus_likely() -> bool {
 #[cfg(target_os = "linux")]
 fn keyutils_entries() -> Result<EntryFn, StoreError> {
     use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    // A process started without a session keyring (cron, containers, some CI runners) gets
-    // one here; keyring then links the user's persistent keyring into it, where secrets
-    // outlive this process. Without this, keyring reports every lookup as "no entry".
+    // keyring stores each secret in the session keyring and links it into the user's
+    // persistent keyring, where it outlives this process (until reboot, or a few days unused).
+    // A process started without a session keyring (containers, cron, CI) would only borrow
+    // the user-session keyring, which it does not possess: linking into the persistent
+    // keyring is then denied, and keyring reports that as "no entry". Joining a session
+    // keyring of our own (a no-op when there is one already) avoids it.
     KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|e| {
         StoreError::Unavailable(format!("the kernel keyring cannot be opened: {e:?}"))
     })?;
@@ -339,8 +341,7 @@ fn keyutils_entries() -> Result<EntryFn, StoreError> {
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 fn secret_service_entries() -> Result<EntryFn, StoreError> {
     Ok(Box::new(|service, account| {
-        let cred =
-            keyring::secret_service::SsCredential::new_with_target(None, service, account)?;
+        let cred = keyring::secret_service::SsCredential::new_with_target(None, service, account)?;
         Ok(Entry::new_with_credential(Box::new(cred)))
     }))
 }

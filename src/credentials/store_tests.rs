@@ -5,14 +5,18 @@ use keyring::mock::MockCredential;
 
 /// A store whose every entry fails with the error `make` returns.
 fn failing(make: fn() -> keyring::Error) -> Store {
-    Store::with_entries(Backend::SecretService, "svc-test", move |service, account| {
-        let cred = keyring::mock::default_credential_builder().build(None, service, account)?;
-        let entry = Entry::new_with_credential(cred);
-        if let Some(mock) = entry.get_credential().downcast_ref::<MockCredential>() {
-            mock.set_error(make());
-        }
-        Ok(entry)
-    })
+    Store::with_entries(
+        Backend::SecretService,
+        "svc-test",
+        move |service, account| {
+            let cred = keyring::mock::default_credential_builder().build(None, service, account)?;
+            let entry = Entry::new_with_credential(cred);
+            if let Some(mock) = entry.get_credential().downcast_ref::<MockCredential>() {
+                mock.set_error(make());
+            }
+            Ok(entry)
+        },
+    )
 }
 
 fn boxed(msg: &str) -> Box<dyn std::error::Error + Send + Sync> {
@@ -40,7 +44,8 @@ fn a_locked_keyring_says_unlock_and_names_the_env_var() {
 
 #[test]
 fn a_permission_failure_says_what_failed() {
-    let store = failing(|| keyring::Error::PlatformFailure(boxed("Permission denied (os error 13)")));
+    let store =
+        failing(|| keyring::Error::PlatformFailure(boxed("Permission denied (os error 13)")));
     let msg = store
         .set("prod", &Secret::new("hunter2-secret".into()))
         .unwrap_err()

@@ -52,7 +52,10 @@ async fn run(client: &Client) -> Result<Verified, ApiError> {
         region: text(&env, "region"),
         ..Verified::default()
     };
-    let first_id = |what: &str, resource: Resource, v: &mut Verified, body: Result<Value, ApiError>| {
+    let first_id = |what: &str,
+                    resource: Resource,
+                    v: &mut Verified,
+                    body: Result<Value, ApiError>| {
         match body {
             Ok(b) => b
                 .pointer(&format!("/_embedded/{what}/0/id"))
@@ -69,7 +72,10 @@ async fn run(client: &Client) -> Result<Verified, ApiError> {
         .await;
     let user = first_id("users", Resource::Users, &mut v, users);
     let apps = client
-        .get(&conn.env_url("/applications?limit=1"), Resource::Applications)
+        .get(
+            &conn.env_url("/applications?limit=1"),
+            Resource::Applications,
+        )
         .await;
     let app = first_id("applications", Resource::Applications, &mut v, apps);
     let assignments = match (user, app) {
