@@ -218,16 +218,18 @@ pub fn list(json: bool, out: &mut impl Write) -> Result<()> {
     for (name, p) in &all.profiles {
         let (backend, state) = match &p.secret {
             None => ("none".to_owned(), "missing".to_owned()),
-            Some(loc) => {
-                let state = match Store::for_profile(&loc.backend, &loc.service)
-                    .and_then(|s| s.get(name))
-                {
-                    Ok(Some(_)) => "present".to_owned(),
-                    Ok(None) => "missing".to_owned(),
-                    Err(e) => format!("unavailable: {e}"),
-                };
-                (loc.backend.clone(), state)
-            }
+            Some(loc) => match Store::for_profile(&loc.backend, &loc.service) {
+                // The backend that answers (PINGSCOPE_KEYRING may differ from the recorded one).
+                Ok(store) => (
+                    store.backend().as_str().to_owned(),
+                    match store.get(name) {
+                        Ok(Some(_)) => "present".to_owned(),
+                        Ok(None) => "missing".to_owned(),
+                        Err(e) => format!("unavailable: {e}"),
+                    },
+                ),
+                Err(e) => (loc.backend.clone(), format!("unavailable: {e}")),
+            },
         };
         rows.push(serde_json::json!({
             "name": name,
