@@ -35,7 +35,8 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub auth_environment_id: Option<String>,
-    /// The worker app's client id (its secret: PINGONE_CLIENT_SECRET).
+    /// The worker app's client id (its secret: PINGONE_CLIENT_SECRET, or the keyring after
+    /// `pingscope login`).
     #[arg(long, global = true, env = "PINGONE_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
     /// NA, CA, EU, AU, SG or AP.

@@ -82,6 +82,10 @@ pub fn merged_if(live: &LiveArgs, p: Option<&Profile>) -> LiveArgs {
 /// The live environment to read, or `None` when neither a profile nor `PINGONE_*` settings
 /// exist. The secret comes from `PINGONE_CLIENT_SECRET`, else the profile's keyring entry, else
 /// (on a terminal) a prompt for this run only. Never from a file.
+///
+/// For the TUI: call it before entering raw mode (the prompt reads the terminal), and show
+/// `label`/`color` and `secret_from` in the status line. The keyring is read synchronously
+/// (Secret Service via zbus's own executor): call it outside async code.
 pub fn resolve_live(profile: Option<&str>, live: &LiveArgs) -> Result<Option<LiveSource>> {
     let chosen = selected_profile(profile)?;
     if chosen.is_none() && !live.is_configured() {
