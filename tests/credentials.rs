@@ -624,3 +624,65 @@ printf '%s\n' "$SECRET" | "$P" login --profile sandbox --label sandbox --environ
         );
     }
 }
+
+/// Runs `pingscope ARGS` on a pseudo-terminal (util-linux `script`), typing `typed` once the
+/// prompt has had time to appear; returns everything the terminal showed.
+fn on_terminal(ctx: &Ctx, args: &str, extra_env: &[(&str, &str)], typed: &str) -> (bool, String) {
+    use std::io::Write;
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_pingscope"));
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &command, "/dev/null"]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PINGONE_") || k.starts_with("PINGSCOPE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("XDG_CONFIG_HOME", ctx.config_dir())
+        .env("PINGSCOPE_KEYRING_SERVICE", &ctx.service)
+        .env("PINGSCOPE_KEYRING", "keyutils")
+        .envs(extra_env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(format!("{typed}\n").as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), text(&out.stdout) + &text(&out.stderr))
+}
+
+#[test]
+fn on_a_terminal_the_secret_is_asked_for_hidden_and_used_for_one_run_when_no_keyring() {
+    if !on_path("script") || !keyutils_works() {
+        eprintln!("no `script` or no kernel keyring: skipped");
+        return;
+    }
+    let ctx = Ctx::new("terminal", config());
+    let (env, api, auth) = (
+        ctx.mock.environment_id(),
+        ctx.mock.api_url(),
+        ctx.mock.auth_url(),
+    );
+    let login = format!(
+        "login --profile prod --environment-id {env} --client-id {CLIENT_ID} --api-url {api} --auth-url {auth}"
+    );
+    let (success, screen) = on_terminal(&ctx, &login, &[], SECRET);
+    assert!(success, "{screen}");
+    assert!(screen.contains("Client secret of worker app"), "{screen}");
+    assert!(screen.contains("logged in"), "{screen}");
+    assert!(!screen.contains(SECRET), "the secret was echoed: {screen}");
+
+    // No keyring now: asked for this run only, nothing stored.
+    let (success, screen) = on_terminal(
+        &ctx,
+        "stats --json",
+        &[("PINGSCOPE_KEYRING", "none")],
+        SECRET,
+    );
+    assert!(success, "{screen}");
+    assert!(screen.contains("for this run only"), "{screen}");
+    assert!(screen.contains("\"users\": 60"), "{screen}");
+    assert!(!screen.contains(SECRET), "the secret was echoed: {screen}");
+}
