@@ -4,6 +4,7 @@
 //! environments of any size; `cli` renders answers for scripts and people.
 
 pub mod cli;
+pub mod credentials;
 pub mod demo;
 pub mod model;
 pub mod pingone;

@@ -21,6 +21,12 @@ fn pingscope() -> Command {
     ] {
         c.env_remove(var);
     }
+    // Nor the developer's saved profiles: a config directory with none.
+    c.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("pingscope-tests-no-config"),
+    )
+    .env_remove("PINGSCOPE_PROFILE");
     c
 }
 

@@ -475,6 +475,7 @@ fn the_cli_reads_a_live_environment_from_pingone_variables() {
     let run = |args: &[&str]| {
         assert_cmd::Command::cargo_bin("pingscope")
             .unwrap()
+            .env("XDG_CONFIG_HOME", dir.path())
             .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
             .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
             .env("PINGONE_CLIENT_ID", CLIENT_ID)
@@ -521,6 +522,7 @@ fn the_cli_reads_a_live_environment_from_pingone_variables() {
     // A wrong secret: one line, exit 1, names the causes, never echoes the secret.
     let out = assert_cmd::Command::cargo_bin("pingscope")
         .unwrap()
+        .env("XDG_CONFIG_HOME", dir.path())
         .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
         .env("PINGONE_CLIENT_ID", CLIENT_ID)
         .env("PINGONE_CLIENT_SECRET", "not-the-secret")

@@ -35,7 +35,8 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub auth_environment_id: Option<String>,
-    /// The worker app's client id (its secret: PINGONE_CLIENT_SECRET).
+    /// The worker app's client id (its secret: PINGONE_CLIENT_SECRET, or the keyring after
+    /// `pingscope login`).
     #[arg(long, global = true, env = "PINGONE_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
     /// NA, CA, EU, AU, SG or AP.
@@ -210,8 +211,12 @@ impl Progress {
 /// Loads the configured environment, showing progress; returns the snapshot and a one-line
 /// summary of the requests made.
 pub fn load(live: &LiveArgs, secret: Option<Secret>) -> Result<(Snapshot, String)> {
-    let conn = live.connection(secret)?;
-    let client = Client::new(conn, live.tuning())?;
+    load_connection(live.connection(secret)?, live.tuning())
+}
+
+/// Loads the environment of `conn` (from [`crate::credentials::resolve_live`] or [`load`]).
+pub fn load_connection(conn: Connection, tuning: Tuning) -> Result<(Snapshot, String)> {
+    let client = Client::new(conn, tuning)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
+use crate::credentials;
 use crate::demo;
 use crate::model::*;
 
@@ -43,6 +44,16 @@ pub struct SourceArgs {
     /// Read a snapshot file written by `pingscope snapshot save` or `pingscope demo generate`.
     #[arg(long, global = true, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
+    /// The saved profile to use (see `pingscope profiles`); default: the default profile.
+    /// PINGONE_* variables and flags override its settings one by one.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGSCOPE_PROFILE",
+        value_name = "NAME",
+        hide_env_values = true
+    )]
+    pub profile: Option<String>,
     #[command(flatten)]
     pub live: live::LiveArgs,
 }
@@ -109,6 +120,19 @@ pub enum Command {
     /// Snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Check a worker app's credentials against PingOne, keep its secret in the OS keyring and
+    /// its settings in a profile (--profile NAME; default: "default").
+    #[command(
+        after_help = "Example:\n  pingscope login --profile prod --label prod --environment-id ENV_ID --client-id CLIENT_ID --region EU"
+    )]
+    Login(credentials::login::LoginArgs),
+    /// Remove a profile and its secret from the keyring.
+    Logout,
+    /// List profiles, and where each secret is kept.
+    Profiles {
+        #[arg(long)]
+        json: bool,
+    },
     /// The demo environment and its generator.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -162,9 +186,10 @@ fn source_name(src: &SourceArgs) -> String {
     match &src.snapshot {
         Some(p) => p.display().to_string(),
         None if src.demo => "the demo environment".into(),
-        None => match &src.live.environment_id {
-            Some(id) => format!("environment {id}"),
-            None => "the environment".into(),
+        None => match (&src.live.environment_id, &src.profile) {
+            (Some(id), _) => format!("environment {id}"),
+            (None, Some(p)) => format!("profile {p}"),
+            (None, None) => "the environment".into(),
         },
     }
 }
@@ -179,8 +204,8 @@ pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
             Path::new("<bundled demo>"),
         )?);
     }
-    if src.live.is_configured() {
-        let (snapshot, summary) = live::load(&src.live, None)?;
+    if let Some(source) = credentials::resolve_live(src.profile.as_deref(), &src.live)? {
+        let (snapshot, summary) = live::load_connection(source.connection, src.live.tuning())?;
         eprintln!("{summary}");
         let gaps = snapshot.coverage.incomplete();
         if !gaps.is_empty() {
@@ -196,8 +221,9 @@ pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
         return Ok(snapshot);
     }
     bail!(
-        "no environment to read: add --demo for the bundled demo, --snapshot FILE, or set \
-         PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET and PINGONE_REGION_CODE"
+        "no environment to read: add --demo for the bundled demo, --snapshot FILE, run \
+         `pingscope login` once, or set PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, \
+         PINGONE_CLIENT_SECRET and PINGONE_REGION_CODE"
     )
 }
 
@@ -226,12 +252,15 @@ fn generate_params(users: Option<usize>, groups: usize, apps: usize, seed: u64) 
 
 /// No subcommand, a source, and a terminal on both ends: open the explorer. (Piped, the old
 /// summary is printed instead, so scripts keep working.)
-fn explore(cli: &Cli) -> bool {
+fn explore(cli: &Cli) -> Result<bool> {
     use std::io::IsTerminal;
+    if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+        return Ok(false);
+    }
     let src = &cli.source;
-    (src.demo || src.snapshot.is_some() || src.live.is_configured())
-        && io::stdout().is_terminal()
-        && io::stdin().is_terminal()
+    Ok(src.demo
+        || src.snapshot.is_some()
+        || credentials::live_configured(src.profile.as_deref(), &src.live)?)
 }
 
 /// Runs one command; the returned error is printed as one line by `main`.
@@ -239,32 +268,10 @@ pub fn run(cli: Cli) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let Some(command) = cli.command else {
-        if explore(&cli) {
+        if explore(&cli)? {
             return crate::tui::run(&cli.source, crate::tui::Options { mouse: cli.mouse });
         }
-        if cli.source.demo || cli.source.snapshot.is_some() || cli.source.live.is_configured() {
-            let graph = load_graph(&cli.source)?;
-            stats(&mut out, &graph, false)?;
-            writeln!(
-                out,
-                "\nTry: pingscope {} access {}",
-                if cli.source.demo {
-                    "--demo"
-                } else {
-                    "--snapshot FILE"
-                },
-                graph.users.first().map_or("USER", |u| u.username.as_str())
-            )?;
-            return Ok(out.flush()?);
-        }
-        eprintln!(
-            "pingscope explores who has what, and why, in a PingOne environment.\n\
-             Try the bundled demo:   pingscope --demo access {}\n\
-             Or a snapshot file:     pingscope --snapshot FILE stats\n\
-             See `pingscope --help` for every command.",
-            demo::people_of_note::DEEP_NESTING
-        );
-        return Ok(());
+        return no_command(&cli.source, &mut out);
     };
     match command {
         Command::Access { user, json } => {
@@ -367,6 +374,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
             }
         }
+        Command::Login(args) => {
+            credentials::login::login(
+                cli.source.profile.as_deref(),
+                &cli.source.live,
+                &args,
+                &mut out,
+            )?;
+        }
+        Command::Logout => credentials::login::logout(cli.source.profile.as_deref(), &mut out)?,
+        Command::Profiles { json } => credentials::login::list(json, &mut out)?,
         Command::Snapshot(SnapshotCommand::Save { file }) => {
             let snapshot = load_snapshot(&cli.source)?;
             snapshot.write(&file)?;
@@ -395,6 +412,33 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// `pingscope` alone: a summary of the configured source, or the first-run guide when there is
+/// none.
+fn no_command(src: &SourceArgs, out: &mut impl Write) -> Result<()> {
+    let configured = src.demo
+        || src.snapshot.is_some()
+        || credentials::live_configured(src.profile.as_deref(), &src.live)?;
+    if !configured {
+        write!(out, "{}", credentials::first_run_message())?;
+        return Ok(out.flush()?);
+    }
+    let graph = load_graph(src)?;
+    stats(&mut *out, &graph, false)?;
+    writeln!(
+        out,
+        "\nTry: pingscope {}access {}",
+        if src.demo {
+            "--demo "
+        } else if src.snapshot.is_some() {
+            "--snapshot FILE "
+        } else {
+            ""
+        },
+        graph.users.first().map_or("USER", |u| u.username.as_str())
+    )?;
+    Ok(out.flush()?)
 }
 
 fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {

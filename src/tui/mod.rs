@@ -70,19 +70,48 @@ fn now_millis() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Where the data comes from, for the status line.
-fn source_label(src: &SourceArgs) -> (String, bool) {
-    match (&src.snapshot, src.demo) {
-        (Some(p), _) => (format!("snapshot {}", p.display()), false),
-        (None, true) => ("demo".into(), false),
-        (None, false) => ("live".into(), true),
+/// Where the data comes from: the CLI's source, and for a live one the connection resolved once
+/// before the terminal went raw (the secret may have been typed at a prompt).
+#[derive(Clone)]
+pub struct Loader {
+    src: SourceArgs,
+    live: Option<crate::pingone::Connection>,
+    /// For the status line: "demo", "snapshot FILE", "live · profile prod [PROD]".
+    label: String,
+}
+
+impl Loader {
+    /// Resolves a live source's credentials (profile, keyring, or a prompt: before raw mode).
+    pub fn new(src: &SourceArgs) -> Result<Loader> {
+        let (live, label) = match (&src.snapshot, src.demo) {
+            (Some(p), _) => (None, format!("snapshot {}", p.display())),
+            (None, true) => (None, "demo".to_owned()),
+            (None, false) => {
+                let s = crate::credentials::resolve_live(src.profile.as_deref(), &src.live)?
+                    .ok_or_else(|| color_eyre::eyre::eyre!("no live environment is configured"))?;
+                let mut label = "live".to_owned();
+                if let Some(p) = &s.profile {
+                    label.push_str(&format!(" · profile {p}"));
+                }
+                if let Some(l) = &s.label {
+                    label.push_str(&format!(" [{l}]"));
+                }
+                (Some(s.connection), label)
+            }
+        };
+        Ok(Loader {
+            src: src.clone(),
+            live,
+            label,
+        })
     }
 }
 
 /// Loads the source on its own thread (the live loader's future is not `Send`, so it gets a
 /// runtime of its own) and reports by `Action`s tagged `generation`.
-fn spawn_load(src: SourceArgs, generation: u64, tx: UnboundedSender<Action>) {
-    let (label, live) = source_label(&src);
+fn spawn_load(loader: Loader, generation: u64, tx: UnboundedSender<Action>) {
+    let label = loader.label.clone();
+    let live = loader.live.is_some();
     let failed = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("pingscope-load".into())
@@ -92,9 +121,9 @@ fn spawn_load(src: SourceArgs, generation: u64, tx: UnboundedSender<Action>) {
                     .enable_all()
                     .build()
                     .map_err(Into::into)
-                    .and_then(|rt| rt.block_on(load_live(&src, generation, tx.clone())))
+                    .and_then(|rt| rt.block_on(load_live(&loader, generation, tx.clone())))
             } else {
-                crate::cli::load_graph(&src)
+                crate::cli::load_graph(&loader.src)
             };
             let msg = match result {
                 Ok(graph) => Action::Loaded(generation, Arc::new(Data::new(graph, label, live))),
@@ -110,15 +139,15 @@ fn spawn_load(src: SourceArgs, generation: u64, tx: UnboundedSender<Action>) {
     }
 }
 
-async fn load_live(
-    src: &SourceArgs,
-    generation: u64,
-    tx: UnboundedSender<Action>,
-) -> Result<Graph> {
+async fn load_live(loader: &Loader, generation: u64, tx: UnboundedSender<Action>) -> Result<Graph> {
     use crate::pingone::{self, Client, LoadEvent};
-    let conn = src.live.connection(None)?;
-    let client = Client::new(conn, src.live.tuning())?;
+    let conn = loader
+        .live
+        .clone()
+        .ok_or_else(|| color_eyre::eyre::eyre!("no live environment is configured"))?;
+    let client = Client::new(conn, loader.src.live.tuning())?;
     let partial_seq = std::sync::atomic::AtomicU64::new(1);
+    let partial_label = format!("{} (loading)", loader.label);
     let sink = move |e: LoadEvent| {
         let p = match e {
             LoadEvent::Progress {
@@ -151,10 +180,11 @@ async fn load_live(
             LoadEvent::Partial(snapshot) => {
                 let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let tx = tx.clone();
+                let label = partial_label.clone();
                 let _ = std::thread::Builder::new()
                     .name("pingscope-partial".into())
                     .spawn(move || {
-                        let data = Data::new(Graph::build(*snapshot), "live (loading)", true);
+                        let data = Data::new(Graph::build(*snapshot), label, true);
                         let _ = tx.send(Action::Partial(generation, seq, Arc::new(data)));
                     });
                 return;
@@ -200,7 +230,7 @@ fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{b64}\x07")
 }
 
-fn run_effects(effects: Vec<Effect>, src: &SourceArgs, tx: &UnboundedSender<Action>) {
+fn run_effects(effects: Vec<Effect>, src: &Loader, tx: &UnboundedSender<Action>) {
     for e in effects {
         match e {
             Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
@@ -237,6 +267,8 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
     let mut keymap = keymap::Keymap::default();
     keymap.merge(cfg.keys.clone());
     let theme = theme::Theme::from_env(&cfg.colors);
+    // Credentials first: a prompt for the secret needs the terminal as it is.
+    let loader = Loader::new(src)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -244,7 +276,7 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime.block_on(event_loop(&mut terminal, src, keymap, theme, cfg_error));
+    let result = runtime.block_on(event_loop(&mut terminal, &loader, keymap, theme, cfg_error));
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -255,7 +287,7 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    src: &SourceArgs,
+    src: &Loader,
     keymap: keymap::Keymap,
     theme: theme::Theme,
     cfg_error: Option<String>,

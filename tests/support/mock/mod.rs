@@ -130,6 +130,9 @@ pub struct MockConfig {
     pub delete_after: Option<(u64, Vec<Id>)>,
     /// The token endpoint answers `invalid_client` as for a disabled worker app.
     pub app_disabled: bool,
+    /// A token request for an environment this server does not host answers 404 NOT_FOUND
+    /// (as another region's auth server does: a wrong region) instead of `invalid_client`.
+    pub unknown_env_not_found: bool,
     /// The largest page served, whatever `limit` asks (PingOne's users endpoint: about 200).
     pub max_page: usize,
     /// Seeds the random source of faults, drops, jitter and tokens.
@@ -152,6 +155,7 @@ impl Default for MockConfig {
             forbidden: Vec::new(),
             delete_after: None,
             app_disabled: false,
+            unknown_env_not_found: false,
             max_page: 200,
             seed: 0,
         }

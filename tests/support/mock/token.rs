@@ -87,6 +87,15 @@ pub fn token(
     } else {
         cfg.worker_env_id.as_str()
     };
+    if env != worker_env && cfg.unknown_env_not_found {
+        return super::errors::api_error(
+            srv.shared.uuid(),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource was not found.",
+            Vec::new(),
+        );
+    }
     if client_id != cfg.client_id || env != worker_env {
         return invalid_client(&format!(
             "Client authentication failed: no application {client_id:?} in environment {env:?}."
