@@ -156,6 +156,19 @@ fn main() {
         fmt(frame_median(&s, 101))
     );
 
+    // Lenses are computed when the navigator reaches them (on the loop).
+    for lens in pingscope::model::audit::Lens::ALL {
+        let mut s = state(&data);
+        let start = Instant::now();
+        goto(&mut s, location(ListSpec::Lens(lens), None, Focus::Nav));
+        println!(
+            "lens {:<22} {:>6} findings         {}",
+            lens.key(),
+            s.list.as_ref().map_or(0, |l| l.len()),
+            fmt(start.elapsed())
+        );
+    }
+
     // Moving through the apps list: the detail (who can use the app) is computed in the
     // background; the keystroke only asks for it.
     let times: Vec<Duration> = (0..data.graph.apps.len().min(60))
