@@ -76,16 +76,18 @@ fn now_millis() -> i64 {
 pub struct Loader {
     src: SourceArgs,
     live: Option<crate::pingone::Connection>,
-    /// For the status line: "demo", "snapshot FILE", "live · profile prod [PROD]".
+    /// For the status line: "demo", "snapshot FILE", "live · profile prod".
     label: String,
+    /// The profile's label and colour cue ("prod", "red"), drawn in that colour.
+    cue: Option<(String, Option<String>)>,
 }
 
 impl Loader {
     /// Resolves a live source's credentials (profile, keyring, or a prompt: before raw mode).
     pub fn new(src: &SourceArgs) -> Result<Loader> {
-        let (live, label) = match (&src.snapshot, src.demo) {
-            (Some(p), _) => (None, format!("snapshot {}", p.display())),
-            (None, true) => (None, "demo".to_owned()),
+        let (live, label, cue) = match (&src.snapshot, src.demo) {
+            (Some(p), _) => (None, format!("snapshot {}", p.display()), None),
+            (None, true) => (None, "demo".to_owned(), None),
             (None, false) => {
                 let s = crate::credentials::resolve_live(src.profile.as_deref(), &src.live)?
                     .ok_or_else(|| color_eyre::eyre::eyre!("no live environment is configured"))?;
@@ -93,16 +95,15 @@ impl Loader {
                 if let Some(p) = &s.profile {
                     label.push_str(&format!(" · profile {p}"));
                 }
-                if let Some(l) = &s.label {
-                    label.push_str(&format!(" [{l}]"));
-                }
-                (Some(s.connection), label)
+                let cue = s.label.map(|l| (l, s.color));
+                (Some(s.connection), label, cue)
             }
         };
         Ok(Loader {
             src: src.clone(),
             live,
             label,
+            cue,
         })
     }
 }
@@ -112,6 +113,7 @@ impl Loader {
 fn spawn_load(loader: Loader, generation: u64, tx: UnboundedSender<Action>) {
     let label = loader.label.clone();
     let live = loader.live.is_some();
+    let cue = loader.cue.clone();
     let failed = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("pingscope-load".into())
@@ -126,7 +128,11 @@ fn spawn_load(loader: Loader, generation: u64, tx: UnboundedSender<Action>) {
                 crate::cli::load_graph(&loader.src)
             };
             let msg = match result {
-                Ok(graph) => Action::Loaded(generation, Arc::new(Data::new(graph, label, live))),
+                Ok(graph) => {
+                    let mut data = Data::new(graph, label, live);
+                    data.cue = cue;
+                    Action::Loaded(generation, Arc::new(data))
+                }
                 Err(e) => {
                     let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
                     Action::LoadFailed(generation, chain.join(": "))
@@ -148,6 +154,7 @@ async fn load_live(loader: &Loader, generation: u64, tx: UnboundedSender<Action>
     let client = Client::new(conn, loader.src.live.tuning())?;
     let partial_seq = std::sync::atomic::AtomicU64::new(1);
     let partial_label = format!("{} (loading)", loader.label);
+    let partial_cue = loader.cue.clone();
     let sink = move |e: LoadEvent| {
         let p = match e {
             LoadEvent::Progress {
@@ -181,10 +188,12 @@ async fn load_live(loader: &Loader, generation: u64, tx: UnboundedSender<Action>
                 let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let tx = tx.clone();
                 let label = partial_label.clone();
+                let cue = partial_cue.clone();
                 let _ = std::thread::Builder::new()
                     .name("pingscope-partial".into())
                     .spawn(move || {
-                        let data = Data::new(Graph::build(*snapshot), label, true);
+                        let mut data = Data::new(Graph::build(*snapshot), label, true);
+                        data.cue = cue;
                         let _ = tx.send(Action::Partial(generation, seq, Arc::new(data)));
                     });
                 return;

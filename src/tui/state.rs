@@ -20,6 +20,8 @@ pub struct Data {
     /// Where it came from: "demo", "snapshot prod.json", "live".
     pub source: String,
     pub live: bool,
+    /// The profile's label and colour cue ("prod", "red"), shown in the status line.
+    pub cue: Option<(String, Option<String>)>,
 }
 
 impl Data {
@@ -30,6 +32,7 @@ impl Data {
             index,
             source: source.into(),
             live,
+            cue: None,
         }
     }
 }

@@ -546,3 +546,26 @@ fn big_filters_search_in_the_background_and_the_latest_wins() {
         d.index.search(&d.graph, "alic", Some(Kind::User))
     );
 }
+
+#[test]
+fn a_profile_label_shows_in_the_status_line_with_its_colour_cue() {
+    let snap = Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo asset");
+    let mut data = Data::new(Graph::build(snap), "live · profile prod", true);
+    data.cue = Some(("prod".into(), Some("red".into())));
+    let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS);
+    update(&mut s, Action::Resize(160, 30));
+    update(&mut s, Action::Loaded(0, Arc::new(data)));
+    let screen = render(&s);
+    let status = screen.lines().next().unwrap_or_default();
+    assert!(status.contains("live · profile prod"), "{status}");
+    assert!(status.contains(" prod "), "{status}");
+    let mut t = Terminal::new(TestBackend::new(160, 30)).expect("test backend");
+    t.draw(|f| ui::draw(f, &s)).expect("draw");
+    let buf = t.backend().buffer();
+    let cue = (0..160u16)
+        .map(|x| &buf[(x, 0)])
+        .find(|c| c.bg == ratatui::style::Color::Red);
+    if std::env::var_os("NO_COLOR").is_none() {
+        assert!(cue.is_some(), "the label has a red background: {status}");
+    }
+}

@@ -45,6 +45,24 @@ pub fn status_line(f: &mut Frame, area: Rect, s: &State) {
     let incomplete = g.coverage.incomplete();
     let complete = Stage::ALL.len() - incomplete.len();
     let mut spans = vec![Span::raw(parts.join(" · "))];
+    if let Some((label, color)) = &d.cue {
+        // The profile's colour cue: production stands out from a sandbox at a glance.
+        let style = match color
+            .as_deref()
+            .and_then(|c| c.parse::<ratatui::style::Color>().ok())
+        {
+            Some(c) if std::env::var_os("NO_COLOR").is_none() => ratatui::style::Style::default()
+                .fg(ratatui::style::Color::Black)
+                .bg(c)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+            _ => ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" {} ", fit(&sanitize(label), 16)),
+            style,
+        ));
+    }
     if let Some(l) = &s.loading {
         // The stage still running, with its count: the data shown is what is known so far.
         let running = l.stages.iter().find(|p| p.state.is_none());
