@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn the_docs_key_table_is_the_default_keymap() {
-        let docs = include_str!("../../docs/tui-readme-section.md");
+        let docs = include_str!("../../README.md");
         for (keys, what) in Keymap::default().help_rows() {
             let cells: Vec<String> = keys.split(' ').map(|k| format!("`{k}`")).collect();
             let row = format!("| {} | {what} |", cells.join(" ").replace('|', "\\|"));
