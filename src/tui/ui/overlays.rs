@@ -58,7 +58,12 @@ pub fn why(f: &mut Frame, area: Rect, s: &State, v: &WhyView) {
             (false, true) => "  ",
             (false, false) => "└▸",
         };
-        let name_w = (iw / 2).min(40);
+        // A refusal is a sentence, not a hop: give it the whole width.
+        let name_w = if it.target.is_none() && it.link == "refused" {
+            iw.saturating_sub(6 + "refused".len() + 2)
+        } else {
+            (iw / 2).min(40)
+        };
         lines.push(Line::from(vec![
             Span::styled(format!(" {arrow} "), s.theme.dim),
             Span::styled(pad(&it.text, name_w), base),
