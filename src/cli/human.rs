@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::model::access::{Holder, Holders, Members};
 use crate::model::text::sanitize;
@@ -16,22 +16,7 @@ const MAX_CELL: usize = 48;
 
 /// `s` sanitised and cut to `max` columns.
 pub fn fit(s: &str, max: usize) -> String {
-    let clean = sanitize(s);
-    if clean.width() <= max {
-        return clean.into_owned();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in clean.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > max {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    crate::model::text::truncate(&sanitize(s), max)
 }
 
 #[derive(Default)]

@@ -7,6 +7,30 @@
 
 use std::borrow::Cow;
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// `s` cut to `width` terminal columns (measured by display width), with an ellipsis when cut.
+/// It does not sanitize: do that first.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
@@ -41,6 +65,17 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncate_measures_display_width_and_marks_the_cut() {
+        assert_eq!(truncate("alice", 5), "alice");
+        assert_eq!(truncate("alice.nguyen", 6), "alice…");
+        // Wide characters count two columns and are never split.
+        assert_eq!(truncate("数据治理委员会", 6), "数据…");
+        assert_eq!(truncate("🚀🚀🚀", 4), "🚀…");
+        assert!(truncate("数据治理委员会", 6).width() <= 6);
+        assert_eq!(truncate("anything", 0), "");
+    }
 
     #[test]
     fn escapes_and_overrides_are_neutralised() {

@@ -13,7 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use super::state::{Focus, Overlay, State};
 
@@ -83,21 +83,7 @@ pub fn pane<'a>(s: &State, title: Line<'a>, focus: Focus) -> Block<'a> {
 
 /// `s` cut to `width` columns, with an ellipsis when cut.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    crate::model::text::truncate(s, width)
 }
 
 /// `s` cut or padded to exactly `width` columns.
