@@ -496,3 +496,27 @@ fn audit_summary_agrees_with_each_lens_and_findings_carry_reasons() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("privileged-weak"));
 }
+
+#[test]
+fn a_worker_app_with_client_credentials_only_admits_nobody() {
+    let v = json(&["--demo", "who-can", app::ADMIN_WORKER, "--json"]);
+    assert_eq!(v["count"], 0, "{v}");
+    assert!(
+        v["policy"].as_str().unwrap().contains("no user sign-on"),
+        "{v}"
+    );
+    let a = access(who::DEEP_NESTING);
+    let refused = a["refused"].as_array().unwrap();
+    let entry = refused
+        .iter()
+        .find(|r| r["name"] == app::ADMIN_WORKER)
+        .unwrap_or_else(|| panic!("the worker is refused: {a}"));
+    assert!(
+        entry["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("nobody signs on"),
+        "{entry}"
+    );
+    assert!(app_entry(&a, "applications", app::ADMIN_WORKER).is_none());
+}

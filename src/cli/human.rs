@@ -186,6 +186,9 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
             sanitize(rule)
         )?;
     }
+    if let Some(why) = who.nobody {
+        writeln!(w, "{why}")?;
+    }
     writeln!(w, "\nUsers ({})", who.admitted.len())?;
     let mut t = Table::default();
     for (u, admits) in &who.admitted {

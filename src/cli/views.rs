@@ -318,6 +318,9 @@ pub fn who_can_view<'a>(
 pub fn policy_text(graph: &Graph, a: AppIx) -> String {
     use crate::model::graph::{GroupMatch, RolePolicy};
     let p = &graph.app_policies[a.ix()];
+    if graph.app(a).nobody_signs_on() {
+        return "no user sign-on (worker application, client credentials only)".into();
+    }
     if p.is_open() {
         return "open to every user".into();
     }

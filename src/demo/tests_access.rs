@@ -176,3 +176,32 @@ fn demo_round_trips_through_the_snapshot_file_format() {
     assert!(graph.dangling_memberships.is_empty() && graph.dangling_parents.is_empty());
     assert!(graph.coverage.incomplete().is_empty());
 }
+
+#[test]
+fn a_worker_with_client_credentials_only_admits_nobody_and_a_user_grant_restores_its_rule() {
+    use crate::model::WhoCan;
+    let g = Graph::build(demo());
+    let worker = g.find_app(named::ADMIN_WORKER).expect("worker");
+    assert_eq!(g.app(worker).grant_types, ["client_credentials"]);
+    assert!(g.app_policies[worker.ix()].is_open(), "no access rule");
+    let who = WhoCan::compute(&g, worker);
+    assert!(who.admitted.is_empty());
+    assert!(who.nobody.is_some());
+    let alice = Access::compute(&g, g.find_user(who::DEEP_NESTING).expect("alice"));
+    assert_eq!(alice.apps[worker.ix()].refusals, [Refusal::NoUserSignOn]);
+
+    // The same worker allowing authorization_code: people sign on, and its (empty) rule admits all.
+    let mut snap = demo();
+    let app = snap
+        .applications
+        .iter_mut()
+        .find(|a| a.name == named::ADMIN_WORKER)
+        .expect("worker");
+    app.grant_types.push("authorization_code".into());
+    let g = Graph::build(snap);
+    let who = WhoCan::compute(&g, worker);
+    assert_eq!(who.admitted.len(), g.users.len());
+    assert!(who.nobody.is_none());
+    let alice = Access::compute(&g, g.find_user(who::DEEP_NESTING).expect("alice"));
+    assert!(alice.apps[worker.ix()].admitted());
+}

@@ -254,6 +254,13 @@ pub fn decide(graph: &Graph, app: AppIx, eg: &EffectiveGroups, roles: &[RoleGran
     let policy = &graph.app_policies[app.ix()];
     let mut grounds = Vec::new();
     let mut refusals = Vec::new();
+    if graph.app(app).nobody_signs_on() {
+        return AppDecision {
+            app,
+            grounds,
+            refusals: vec![Refusal::NoUserSignOn],
+        };
+    }
     if policy.is_open() {
         grounds.push(Ground::Open);
     }
@@ -592,6 +599,9 @@ pub struct WhoCan {
     pub incomplete: Vec<String>,
     /// A rule pingscope cannot evaluate: nobody is listed, and this says why.
     pub unknown_rule: Option<Box<str>>,
+    /// Nobody can sign on to the application at all (a worker with client credentials only):
+    /// nobody is listed, and this says why.
+    pub nobody: Option<&'static str>,
 }
 
 /// Why an application admits a user, as found from the application's side.
@@ -631,6 +641,17 @@ impl WhoCan {
         let mut needed = 0usize;
         let mut satisfied = vec![0u16; n];
 
+        if graph.app(app).nobody_signs_on() {
+            return WhoCan {
+                app,
+                admitted: Vec::new(),
+                descents,
+                admins,
+                incomplete: stage_gaps(graph, &[Stage::Applications]),
+                unknown_rule,
+                nobody: Some(super::explain::NO_USER_SIGN_ON),
+            };
+        }
         if policy.is_open() {
             return WhoCan {
                 app,
@@ -641,6 +662,7 @@ impl WhoCan {
                 admins,
                 incomplete: stage_gaps(graph, &[Stage::Users]),
                 unknown_rule,
+                nobody: None,
             };
         }
         grounds.resize_with(n, Vec::new);
@@ -754,6 +776,7 @@ impl WhoCan {
             admins,
             incomplete,
             unknown_rule,
+            nobody: None,
         }
     }
 

@@ -366,9 +366,29 @@ pub struct Application {
     pub role_assignments: Option<Vec<RoleAssignment>>,
 }
 
+/// OAuth grants through which a person signs on (a worker app allowing one of these acts for the
+/// user who signs on, with that user's roles).
+pub const USER_GRANTS: [&str; 3] = [
+    "authorization_code",
+    "implicit",
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
+
 impl Application {
     pub fn is_worker(&self) -> bool {
         self.kind == AppType::Worker
+    }
+
+    /// A worker application whose grant types are known and offer no way for a person to sign
+    /// on (client credentials only): its access control admits nobody, whatever it says. When
+    /// the grant types were not reported, pingscope cannot tell and follows the access control.
+    pub fn nobody_signs_on(&self) -> bool {
+        self.is_worker()
+            && !self.grant_types.is_empty()
+            && !self
+                .grant_types
+                .iter()
+                .any(|g| USER_GRANTS.contains(&g.as_str()))
     }
 }
 

@@ -130,7 +130,13 @@ pub enum Refusal {
     NoAdminRole,
     /// A rule type pingscope does not know, so it cannot say who it admits.
     UnknownRule(Box<str>),
+    /// A worker application offering only client credentials: nobody signs on to it.
+    NoUserSignOn,
 }
+
+/// Why a worker application with only client credentials admits nobody.
+pub const NO_USER_SIGN_ON: &str =
+    "a worker application with no user grant (client credentials only): nobody signs on to it";
 
 impl Refusal {
     pub fn describe(&self, graph: &Graph) -> String {
@@ -153,6 +159,7 @@ impl Refusal {
                 super::entities::ADMIN_USERS_ONLY_ROLES.join(", ")
             ),
             Refusal::UnknownRule(t) => format!("access rule {t} is unknown to pingscope"),
+            Refusal::NoUserSignOn => NO_USER_SIGN_ON.into(),
         }
     }
 }

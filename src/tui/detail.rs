@@ -468,6 +468,9 @@ fn app(b: &mut B, a: AppIx) {
             String::new(),
         );
     }
+    if let Some(why) = who.nobody {
+        b.push(LineKind::Note, why.to_owned(), String::new());
+    }
     b.incomplete(&who.incomplete);
 }
 
