@@ -180,7 +180,8 @@ pub fn files(dir: &Path) -> Vec<std::path::PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 out.extend(files(&p));
-            } else {
+            } else if p.is_file() {
+                // Regular files only: sockets (a D-Bus or keyring daemon's) cannot be read.
                 out.push(p);
             }
         }
