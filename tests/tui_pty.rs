@@ -4,6 +4,8 @@
 
 #![cfg(unix)]
 
+mod support;
+
 use std::io::{ErrorKind, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -22,8 +24,17 @@ struct Pty {
 
 impl Pty {
     fn spawn(envs: &[(&str, &str)]) -> Pty {
+        Pty::spawn_args(&["--demo"], envs)
+    }
+
+    fn spawn_args(args: &[&str], envs: &[(&str, &str)]) -> Pty {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pingscope"));
-        cmd.arg("--demo")
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PINGONE_") || k.starts_with("PINGSCOPE_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.args(args)
             .env("TERM", "xterm-256color")
             .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
             .env_remove("NO_COLOR");
@@ -192,4 +203,61 @@ fn a_panic_in_the_event_loop_restores_the_terminal() {
         out.contains("PINGSCOPE_TEST_PANIC"),
         "no panic report:\n{out}"
     );
+}
+
+/// A live load in the explorer: the loading screen with per-stage progress, the explorer opening
+/// on partial data flagged INCOMPLETE while the per-user stages go on, then complete; nothing
+/// but GET requests; and the terminal restored on quit.
+#[test]
+fn a_live_load_opens_the_explorer_early_and_completes_in_place() {
+    use support::mock::{MockConfig, MockPingOne, RateLimit};
+    const CLIENT_ID: &str = "pty-worker";
+    const SECRET: &str = "pty-worker-secret-value";
+    let snapshot = pingscope::demo::generate(&pingscope::demo::Params::sized(150, 40, 20, 3));
+    let m = MockPingOne::spawn_blocking(
+        snapshot,
+        MockConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+            latency: Duration::from_millis(40),
+            rate_limit: Some(RateLimit {
+                per_second: 60.0,
+                burst: 20,
+            }),
+            ..MockConfig::default()
+        },
+    );
+    let (env_id, api, auth) = (m.environment_id(), m.api_url(), m.auth_url());
+    let mut t = Pty::spawn_args(
+        &[],
+        &[
+            ("PINGONE_ENVIRONMENT_ID", &env_id),
+            ("PINGONE_CLIENT_ID", CLIENT_ID),
+            ("PINGONE_CLIENT_SECRET", SECRET),
+            ("PINGONE_API_URL", &api),
+            ("PINGONE_AUTH_URL", &auth),
+        ],
+    );
+    t.wait_for("Users 150");
+    // The explorer is up while the per-user stages are still loading.
+    t.wait_for("INCOMPLETE");
+    assert!(t.screen().contains("live"), "{}", t.screen());
+    let start = Instant::now();
+    while !t.screen().contains("coverage complete") {
+        t.pump();
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the load never completed; the screen is:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+    assert!(
+        !String::from_utf8_lossy(&t.raw).contains(SECRET),
+        "the secret reached the terminal"
+    );
+    assert_eq!(m.counters().violations(), 0);
 }
