@@ -111,7 +111,7 @@ pub fn help(f: &mut Frame, area: Rect, s: &State, offset: usize) {
     ));
     lines.push(Line::styled(
         fit(
-            "config: keys and colours in pingscope/config.toml (see docs)",
+            "config: keys and colours in pingscope/config.toml (see README)",
             iw,
         ),
         s.theme.dim,
