@@ -85,7 +85,7 @@ async fn a_clean_load_round_trips_exactly_with_the_planned_requests() {
     let m = mock::start(s.clone(), config()).await;
     let events = Mutex::new(Vec::new());
     let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
-    let loaded = pingone::load(&client, &|e| {
+    let loaded = pingone::load_with_partials(&client, &|e| {
         if let LoadEvent::Partial(p) = e {
             events.lock().unwrap().push(*p);
         }
@@ -194,6 +194,24 @@ async fn retry_after_as_an_http_date_is_honoured() {
     let (loaded, client) = load(&m, fast_tuning()).await;
     assert_same(loaded.unwrap(), &s);
     assert!(client.counters().throttled() > 0);
+}
+
+/// Partial snapshots are full copies: a plain `load` (the CLI, `snapshot save`) must not make them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_load_reports_progress_but_copies_no_partial_snapshots() {
+    let s = env(60);
+    let m = mock::start(s.clone(), config()).await;
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    let (partials, progress) = (Mutex::new(0), Mutex::new(0));
+    let loaded = pingone::load(&client, &|e| match e {
+        LoadEvent::Partial(_) => *partials.lock().unwrap() += 1,
+        _ => *progress.lock().unwrap() += 1,
+    })
+    .await
+    .unwrap();
+    assert_same(loaded, &s);
+    assert_eq!(partials.into_inner().unwrap(), 0);
+    assert!(progress.into_inner().unwrap() > 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -42,6 +42,7 @@ pub enum LoadEvent {
     StageDone { stage: Stage, state: StageState },
     /// What is known so far (after the collections, and after each later stage), so that a user
     /// can start working before the slow per-user stages end. Its coverage says what is missing.
+    /// Sent by [`load_with_partials`] only.
     Partial(Box<Snapshot>),
 }
 
@@ -264,7 +265,19 @@ async fn per_entity<T: DeserializeOwned + Send>(
 
 /// Loads the environment the client points at. Fails only when the credentials are refused or
 /// nothing at all could be read; everything else ends up in the snapshot's coverage ledger.
+/// Reports progress, but no partial snapshots (see [`load_with_partials`]).
 pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError> {
+    load_inner(client, sink, false).await
+}
+
+/// [`load`], also sending [`LoadEvent::Partial`] after the collections and after each later
+/// stage. Each is a full copy of what is known, so only callers that show partial data (the
+/// explorer) should pay for them.
+pub async fn load_with_partials(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError> {
+    load_inner(client, sink, true).await
+}
+
+async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<Snapshot, ApiError> {
     client.authenticate().await?;
     let conn = client.connection().clone();
     let ledger = Ledger {
@@ -388,6 +401,9 @@ pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError>
         applications: dedup(applications, |a: &Application| a.id.clone()),
     };
     let partial = |s: &Snapshot| {
+        if !partials {
+            return;
+        }
         let mut copy = s.clone();
         copy.coverage = ledger.snapshot();
         sink(LoadEvent::Partial(Box::new(copy)));

@@ -13,5 +13,5 @@ pub mod wire;
 pub use config::{AuthMethod, Connection, Tuning};
 pub use error::{ApiError, Secret};
 pub use http::Client;
-pub use loader::{LoadEvent, load};
+pub use loader::{LoadEvent, load, load_with_partials};
 pub use region::Region;

@@ -201,7 +201,7 @@ async fn load_live(loader: &Loader, generation: u64, tx: UnboundedSender<Action>
         };
         let _ = tx.send(Action::LoadProgress(p));
     };
-    let snapshot = pingone::load(&client, &sink).await?;
+    let snapshot = pingone::load_with_partials(&client, &sink).await?;
     Ok(Graph::build(snapshot))
 }
 
