@@ -83,17 +83,7 @@ pub(super) fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io:
 
 pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::Result<()> {
     let user = graph.user(u);
-    let mut facts = vec![
-        yes_no(user.enabled, "enabled", "DISABLED").to_owned(),
-        match user.mfa_enabled {
-            Some(true) => "MFA on".to_owned(),
-            Some(false) => "MFA off".to_owned(),
-            None => "MFA unknown".to_owned(),
-        },
-    ];
-    if user.is_locked() {
-        facts.push("LOCKED".into());
-    }
+    let facts = user.status_facts();
     writeln!(
         w,
         "{}  {}  {}",

@@ -188,6 +188,27 @@ impl User {
         (!parts.is_empty()).then(|| parts.join(" "))
     }
 
+    /// "MFA on", "MFA off" or "MFA unknown" (not reported).
+    pub fn mfa_label(&self) -> &'static str {
+        match self.mfa_enabled {
+            Some(true) => "MFA on",
+            Some(false) => "MFA off",
+            None => "MFA unknown",
+        }
+    }
+
+    /// The account facts an auditor reads first: enabled or DISABLED, the MFA label, LOCKED.
+    pub fn status_facts(&self) -> Vec<&'static str> {
+        let mut facts = vec![
+            if self.enabled { "enabled" } else { "DISABLED" },
+            self.mfa_label(),
+        ];
+        if self.is_locked() {
+            facts.push("LOCKED");
+        }
+        facts
+    }
+
     pub fn is_locked(&self) -> bool {
         matches!(
             self.account.as_ref().and_then(|a| a.status.as_ref()),

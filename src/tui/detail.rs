@@ -193,18 +193,8 @@ fn user(b: &mut B, u: UserIx, now: i64) {
     let g = b.g;
     let usr = g.user(u);
     let a = Access::compute(g, u);
-    let mut facts = vec![
-        usr.display_name().map(|n| clean(&n)).unwrap_or_default(),
-        yes(usr.enabled, "enabled", "DISABLED"),
-        match usr.mfa_enabled {
-            Some(true) => "MFA on".into(),
-            Some(false) => "MFA off".into(),
-            None => "MFA unknown".into(),
-        },
-    ];
-    if usr.is_locked() {
-        facts.push("LOCKED".into());
-    }
+    let mut facts = vec![usr.display_name().map(|n| clean(&n)).unwrap_or_default()];
+    facts.extend(usr.status_facts().into_iter().map(String::from));
     facts.retain(|f| !f.is_empty());
     b.fact(facts.join(" · "));
     let mut facts = Vec::new();

@@ -66,11 +66,7 @@ fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
         Sort::LastSignOn => u
             .last_sign_on_millis()
             .map_or_else(|| "never signed on".into(), |t| ago(now, t)),
-        Sort::Mfa => match u.mfa_enabled {
-            Some(true) => "MFA on".into(),
-            Some(false) => "MFA off".into(),
-            None => "MFA unknown".into(),
-        },
+        Sort::Mfa => u.mfa_label().into(),
     })
 }
 
