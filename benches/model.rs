@@ -30,20 +30,7 @@ struct Stats {
 }
 
 fn measure<T>(runs: usize, mut f: impl FnMut() -> T) -> Stats {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    times.sort();
-    Stats {
-        median: times[times.len() / 2],
-        min: times[0],
-        max: times[times.len() - 1],
-        runs,
-    }
+    measure_with(runs, || (), |()| f())
 }
 
 /// Like `measure`, timing only `f`, on a fresh input from `setup` each run.
