@@ -41,7 +41,7 @@ const USAGE: &str =
   --max-page N       largest page served (default 200)
   --forbid LIST      comma-separated: environment, populations, users, memberships,
                      user-roles, groups, group-nesting, group-roles, applications,
-                     app-roles, roles
+                     app-roles, gateways, gateway-roles, roles
   --seed N           random seed for faults, drops and jitter (default 0)";
 
 struct Args {
@@ -62,6 +62,8 @@ fn forbidden(name: &str) -> Result<Forbidden, String> {
         "group-roles" => Forbidden::GroupRoleAssignments,
         "applications" => Forbidden::Applications,
         "app-roles" => Forbidden::AppRoleAssignments,
+        "gateways" => Forbidden::Gateways,
+        "gateway-roles" => Forbidden::GatewayRoleAssignments,
         "roles" => Forbidden::Roles,
         other => return Err(format!("--forbid: unknown collection {other:?}")),
     })

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use pingscope::model::access::{Holding, role_path};
+use pingscope::model::access::{Holder, Holding, RoleGrant, role_path};
 use pingscope::model::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -294,7 +294,7 @@ proptest! {
             let want: BTreeSet<usize> = graph.assignments.iter().enumerate().filter(|(_, asg)| match asg.principal {
                 Principal::User(p) => p.ix() == u,
                 Principal::Group(g) => reference.eff[u].contains(&g.ix()),
-                Principal::App(_) => false,
+                Principal::App(_) | Principal::Gateway(_) => false,
             }).map(|(i, _)| i).collect();
             let got: BTreeSet<usize> = a.roles.iter().map(|g| g.assignment.ix()).collect();
             prop_assert_eq!(got, want);
@@ -324,10 +324,14 @@ proptest! {
             let want: BTreeSet<usize> = (0..spec.users).filter(|&u| reference.admitted(&spec, u, app)).collect();
             prop_assert_eq!(got, want, "app {}", app);
             for (u, admits) in &w.admitted {
-                for p in w.paths(&graph, *u, admits) {
-                    check_path(&snap, &graph, &p).map_err(TestCaseError::fail)?;
+                let paths = w.paths(&graph, *u, admits);
+                for p in &paths {
+                    check_path(&snap, &graph, p).map_err(TestCaseError::fail)?;
                     prop_assert_eq!(&p.hops()[0].node, &Node::User(*u));
                 }
+                // One chain for one answer: who-can explains a user exactly as her own access does.
+                let a = Access::compute(&graph, *u);
+                prop_assert_eq!(&paths, &a.apps[app].paths(&graph, &a.groups), "app {} user {}", app, u.ix());
             }
         }
 
@@ -341,6 +345,9 @@ proptest! {
                 let p = m.path(&graph, x);
                 check_path(&snap, &graph, &p).map_err(TestCaseError::fail)?;
                 prop_assert_eq!(&p.hops().last().unwrap().node, &Node::Group(GroupIx(g as u32)));
+                // The same chain as the member's own view of her groups.
+                let eg = EffectiveGroups::compute(&graph, x.user);
+                prop_assert_eq!(Some(p), eg.path_to(GroupIx(g as u32)));
             }
         }
         for r in 0..graph.roles.len() {
@@ -348,8 +355,14 @@ proptest! {
             let mut got = HashSet::new();
             for holding in &h.holdings {
                 check_path(&snap, &graph, &h.path(&graph, holding)).map_err(TestCaseError::fail)?;
-                if let Holding::User { assignment, user, .. } = holding {
+                if let Holding::User { assignment, user, via } = holding {
                     got.insert((assignment.ix(), user.ix()));
+                    if let Some((gi, _)) = via {
+                        // Through a group: the chain her own roles show.
+                        let eg = EffectiveGroups::compute(&graph, *user);
+                        let grant = RoleGrant { assignment: *assignment, holder: Holder::Group(h.groups[*gi].descent.root) };
+                        prop_assert_eq!(h.path(&graph, holding), role_path(&graph, &eg, grant));
+                    }
                 }
             }
             let mut want = HashSet::new();
@@ -362,7 +375,7 @@ proptest! {
                             if reference.eff[u].contains(&g.ix()) { want.insert((i, u)); }
                         }
                     }
-                    Principal::App(_) => {}
+                    Principal::App(_) | Principal::Gateway(_) => {}
                 }
             }
             prop_assert_eq!(got, want);

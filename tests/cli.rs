@@ -245,7 +245,9 @@ fn nesting_cycles_terminate_in_members_and_access() {
 
 #[test]
 fn holders_include_users_through_groups_and_worker_apps() {
-    let h = json(&["--demo", "holders", "Environment Admin", "--json"]);
+    let id = role_id("Environment Admin", false);
+    let h = json(&["--demo", "holders", &id, "--json"]);
+    assert_eq!(h["role"]["type"], "BUILT_IN");
     let list = h["holders"].as_array().unwrap();
     assert!(
         list.iter()
@@ -338,11 +340,25 @@ fn csv_export_is_well_formed_and_hostile_strings_are_neutralised() {
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[0], "user_id");
-    assert_eq!(headers.len(), 9);
+    assert_eq!(headers.len(), 11);
+    assert_eq!(&headers[9], "subject_kind");
+    assert_eq!(&headers[10], "target_type");
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert!(rows.len() > 1000, "{} rows", rows.len());
     assert!(rows.iter().any(|r| &r[3] == "role"));
-    assert!(rows.iter().all(|r| r.len() == 9));
+    assert!(rows.iter().all(|r| r.len() == 11));
+    // The non-human admins' roles come last: worker applications and gateways.
+    assert!(
+        rows.iter().any(|r| &r[9] == "gateway"
+            && &r[1] == app::PF_GATEWAY
+            && &r[5] == "Identity Data Admin")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| &r[9] == "application" && &r[1] == app::ADMIN_WORKER)
+    );
+    // A custom role says so.
+    assert!(rows.iter().any(|r| &r[3] == "role" && &r[10] == "CUSTOM"));
 }
 
 #[test]
@@ -465,7 +481,10 @@ fn audit_summary_agrees_with_each_lens_and_findings_carry_reasons() {
         assert_eq!(findings.len() as u64, l["count"].as_u64().unwrap(), "{key}");
         for f in findings {
             assert!(!f["reason"].as_str().unwrap().is_empty(), "{key}: {f}");
-            assert!(f["user"].is_object() || f["application"].is_object(), "{f}");
+            assert!(
+                f["user"].is_object() || f["application"].is_object() || f["gateway"].is_object(),
+                "{f}"
+            );
         }
     }
     let weak = json(&["--demo", "audit", "privileged-weak", "--json"]);
@@ -519,4 +538,146 @@ fn a_worker_app_with_client_credentials_only_admits_nobody() {
         "{entry}"
     );
     assert!(app_entry(&a, "applications", app::ADMIN_WORKER).is_none());
+}
+
+/// The id of the demo's role with this name, built-in or custom.
+fn role_id(name: &str, custom: bool) -> String {
+    let s = pingscope::demo::generate(&pingscope::demo::Params::demo());
+    s.roles
+        .iter()
+        .find(|r| r.name == name && r.is_custom() == custom)
+        .map(|r| r.id.to_string())
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn a_role_name_two_roles_share_is_an_error_listing_both() {
+    let out = pingscope()
+        .args(["--demo", "holders", "Environment Admin"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for (custom, kind) in [(false, "built-in"), (true, "custom")] {
+        let id = role_id("Environment Admin", custom);
+        assert!(err.contains(&format!("({kind}, id {id})")), "{err}");
+    }
+    // By id, the custom one: its holder is helen, and it says it is custom.
+    let h = json(&[
+        "--demo",
+        "holders",
+        &role_id("Environment Admin", true),
+        "--json",
+    ]);
+    assert_eq!(h["role"]["type"], "CUSTOM");
+    let names: Vec<&str> = h["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert!(names.contains(&who::CUSTOM_ROLE_LOOKALIKE), "{names:?}");
+}
+
+#[test]
+fn holders_list_every_kind_with_status_and_gateways() {
+    let h = json(&["--demo", "holders", "Identity Data Admin", "--json"]);
+    let list = h["holders"].as_array().unwrap();
+    let gw = list
+        .iter()
+        .find(|x| x["kind"] == "gateway")
+        .expect("the PingFederate gateway holds it");
+    assert_eq!(gw["name"], app::PF_GATEWAY);
+    assert_eq!(gw["type"], "PING_FEDERATE");
+    assert_eq!(gw["path"][0]["kind"], "gateway");
+    assert_eq!(gw["path"][1]["scope"]["type"], "ENVIRONMENT");
+    let derek = list
+        .iter()
+        .find(|x| x["name"] == who::DISABLED_WITH_ROLE)
+        .expect("derek");
+    assert_eq!(derek["enabled"], false);
+    assert!(
+        derek["locked"].is_boolean() && derek.get("mfaEnabled").is_some(),
+        "{derek}"
+    );
+    assert_eq!(h["counts"]["gateways"], 1);
+    // Human output says DISABLED beside him, and names the gateway's kind.
+    let out = pingscope()
+        .args(["--demo", "holders", "Identity Data Admin"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(who::DISABLED_WITH_ROLE))
+        .expect("derek");
+    assert!(line.contains("DISABLED"), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.contains(app::PF_GATEWAY))
+        .expect("gateway");
+    assert!(line.contains("gateway"), "{line}");
+    // Members: status words too.
+    let out = pingscope()
+        .args(["--demo", "members", "All Staff"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines().any(|l| l.contains("DISABLED")),
+        "a disabled member is marked"
+    );
+}
+
+#[test]
+fn access_and_who_can_pick_the_same_chain_and_a_role_hop_shows_its_scope() {
+    let a = access(who::OTHER_ENV_ADMIN);
+    let console = a["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == app::ADMIN_CONSOLE)
+        .expect("ravi reaches the console");
+    let role_hop = &console["path"][1];
+    assert_eq!(role_hop["name"], "Client Application Developer");
+    assert_eq!(role_hop["type"], "BUILT_IN");
+    assert_eq!(role_hop["scope"]["label"], "this environment");
+    let w = json(&["--demo", "who-can", app::ADMIN_CONSOLE, "--json"]);
+    let ravi = w["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == who::OTHER_ENV_ADMIN)
+        .expect("ravi");
+    assert_eq!(ravi["path"], console["path"]);
+}
+
+#[test]
+fn gateways_reach_stats_audit_and_the_grant_rule() {
+    let s = json(&["--demo", "stats", "--json"]);
+    assert_eq!(s["counts"]["gateways"], 3);
+    let a = json(&["--demo", "audit", "non-human-admins", "--json"]);
+    let findings = a["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["gateway"]["name"] == app::PF_GATEWAY)
+    );
+    // The old lens name still works.
+    let old = json(&["--demo", "audit", "worker-admins", "--json"]);
+    assert_eq!(old["count"], a["count"]);
+    // A SERVICE app with client credentials only admits nobody.
+    let w = json(&["--demo", "who-can", app::CLIENT_ONLY_SERVICE, "--json"]);
+    assert_eq!(w["count"], 0);
+    assert_eq!(w["application"]["grantTypes"][0], "CLIENT_CREDENTIALS");
+    let open = json(&["--demo", "audit", "open-apps", "--json"]);
+    assert!(
+        !open["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["application"]["name"] == app::CLIENT_ONLY_SERVICE)
+    );
 }

@@ -608,3 +608,93 @@ async fn tokens_refused_even_when_fresh_and_lasting_rate_limits_say_so() {
     assert!(e.to_string().contains("rate limited by PingOne"), "{e}");
     assert!(e.to_string().contains("--max-rps"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateways_and_their_roles_are_loaded_and_a_forbidden_gateway_read_is_a_gap() {
+    let s = env(40);
+    assert!(!s.gateways.is_empty(), "the demo has gateways");
+    let m = mock::start(s.clone(), config()).await;
+    let (loaded, _) = load(&m, fast_tuning()).await;
+    let loaded = loaded.unwrap();
+    assert_eq!(
+        loaded.gateways, s.gateways,
+        "gateways and their role assignments"
+    );
+    assert!(loaded.coverage.is_complete(Stage::GatewayRoleAssignments));
+    let c = m.counters();
+    assert_eq!(c.gateway_role_assignments, s.gateways.len() as u64);
+    assert_eq!(c.violations(), 0);
+
+    for (knob, stage) in [
+        (Forbidden::Gateways, Stage::Gateways),
+        (
+            Forbidden::GatewayRoleAssignments,
+            Stage::GatewayRoleAssignments,
+        ),
+    ] {
+        let m = mock::start(
+            s.clone(),
+            MockConfig {
+                forbidden: vec![knob],
+                ..config()
+            },
+        )
+        .await;
+        let (loaded, _) = load(&m, fast_tuning()).await;
+        let loaded = loaded.unwrap();
+        assert_eq!(loaded.users.len(), s.users.len(), "the load goes on");
+        assert_eq!(
+            loaded.coverage.state(stage),
+            StageState::Failed,
+            "{stage:?}"
+        );
+        let gap = loaded
+            .coverage
+            .gaps
+            .iter()
+            .find(|g| g.stage == stage)
+            .unwrap();
+        assert_eq!(gap.status, Some(403));
+        // The non-human admin lens says it is incomplete.
+        let graph = Graph::build(loaded);
+        let r = audit::report(
+            &graph,
+            audit::Lens::NonHumanAdmins,
+            &audit::AuditOptions {
+                now_millis: 0,
+                stale_days: 90,
+            },
+        );
+        assert!(!r.incomplete.is_empty(), "{stage:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_environment_body_is_a_gap_not_a_silent_default() {
+    let s = env(30);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            malformed_environment: true,
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _) = load(&m, fast_tuning()).await;
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.users.len(), s.users.len());
+    assert_eq!(
+        loaded.coverage.state(Stage::Environment),
+        StageState::Failed
+    );
+    let gap = loaded
+        .coverage
+        .gaps
+        .iter()
+        .find(|g| g.stage == Stage::Environment)
+        .expect("a gap for the environment");
+    assert_eq!(gap.code.as_deref(), Some("MALFORMED"));
+    assert!(gap.message.contains("could not be read"), "{}", gap.message);
+    // The environment keeps the id it was asked for.
+    assert_eq!(loaded.environment.id, s.environment.id);
+}

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::model::audit::{self, AuditOptions, Finding, Lens, Report};
 use crate::model::search::Kind;
 use crate::model::text::sanitize;
-use crate::model::{AppIx, Graph, Timestamp, UserIx};
+use crate::model::{AppIx, GatewayIx, Graph, Timestamp, UserIx};
 
 use super::human::{Table, write_incomplete};
 use super::views::{self, AppView, LazySeq, UserView};
@@ -28,19 +28,24 @@ struct FindingView<'a> {
     user: Option<UserView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     application: Option<AppView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gateway: Option<serde_json::Value>,
     reason: &'a str,
 }
 
 fn finding_view<'a>(graph: &'a Graph, f: &'a Finding) -> FindingView<'a> {
-    let (user, application) = match f.target.kind {
-        Kind::App => (None, Some(views::app_view(graph, AppIx(f.target.ix)))),
-        _ => (Some(views::user_view(graph, UserIx(f.target.ix))), None),
-    };
-    FindingView {
-        user,
-        application,
+    let mut v = FindingView {
+        user: None,
+        application: None,
+        gateway: None,
         reason: &f.reason,
+    };
+    match f.target.kind {
+        Kind::App => v.application = Some(views::app_view(graph, AppIx(f.target.ix))),
+        Kind::Gateway => v.gateway = Some(views::gateway_json(graph, GatewayIx(f.target.ix))),
+        _ => v.user = Some(views::user_view(graph, UserIx(f.target.ix))),
     }
+    v
 }
 
 pub fn run(
@@ -129,6 +134,10 @@ pub fn run(
                     Kind::App => {
                         let app = graph.app(AppIx(f.target.ix));
                         t.row_with_tail([app.name.as_str(), app.kind.as_str()], &f.reason);
+                    }
+                    Kind::Gateway => {
+                        let gw = graph.gateway(GatewayIx(f.target.ix));
+                        t.row_with_tail([gw.name.as_str(), "gateway"], &f.reason);
                     }
                     _ => {
                         let user = graph.user(UserIx(f.target.ix));

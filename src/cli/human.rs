@@ -70,8 +70,10 @@ impl Table {
     }
 }
 
-fn yes_no(b: bool, yes: &'static str, no: &'static str) -> &'static str {
-    if b { yes } else { no }
+/// The status words of an entity ("enabled · MFA on", "DISABLED", "custom"), as every view
+/// shows them.
+fn status(graph: &Graph, t: Target) -> String {
+    graph.target_status(t).join(" · ")
 }
 
 pub(super) fn write_incomplete(w: &mut impl Write, incomplete: &[String]) -> io::Result<()> {
@@ -118,7 +120,7 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
             Holder::Group(g) => format!("via group {}", graph.group(g).name),
         };
         t.row([
-            graph.node_name(&access::role_node(graph, grant.assignment)),
+            crate::model::audit::role_label(graph, grant.assignment),
             graph.scope_label(&asg.raw.scope),
             via,
         ]);
@@ -134,7 +136,6 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
     )?;
     let mut t = Table::default();
     for d in &admitted {
-        let app = graph.app(d.app);
         let why = d
             .paths(graph, eg)
             .iter()
@@ -142,7 +143,7 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
             .collect::<Vec<_>>()
             .join("  AND  ");
         t.row_with_tail(
-            [app.name.as_str(), yes_no(app.enabled, "", "app disabled")],
+            [graph.app(d.app).name.clone(), status(graph, d.app.into())],
             &why,
         );
     }
@@ -153,7 +154,10 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
     let mut t = Table::default();
     for d in refused {
         let reasons: Vec<String> = d.refusals.iter().map(|r| r.describe(graph)).collect();
-        t.row_with_tail([graph.app(d.app).name.as_str()], &reasons.join("; "));
+        t.row_with_tail(
+            [graph.app(d.app).name.clone(), status(graph, d.app.into())],
+            &reasons.join("; "),
+        );
     }
     t.write(w, "  ")?;
     write_incomplete(w, &a.incomplete)
@@ -166,7 +170,7 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
         "{}  {}  {}  policy: {}",
         fit(&app.name, MAX_CELL),
         app.kind,
-        yes_no(app.enabled, "enabled", "DISABLED"),
+        app.status_word(),
         sanitize(&policy_text(graph, who.app))
     )?;
     if let Some(rule) = &who.unknown_rule {
@@ -182,7 +186,6 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
     writeln!(w, "\nUsers ({})", who.admitted.len())?;
     let mut t = Table::default();
     for (u, admits) in &who.admitted {
-        let user = graph.user(*u);
         let why = who
             .paths(graph, *u, admits)
             .iter()
@@ -190,7 +193,10 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
             .collect::<Vec<_>>()
             .join("  AND  ");
         t.row_with_tail(
-            [user.username.as_str(), yes_no(user.enabled, "", "disabled")],
+            [
+                graph.user(*u).username.to_string(),
+                status(graph, (*u).into()),
+            ],
             &why,
         );
     }
@@ -202,23 +208,39 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
     write_incomplete(w, &incomplete)
 }
 
-pub fn holders(w: &mut impl Write, graph: &Graph, title: &str, h: &Holders) -> io::Result<()> {
-    writeln!(w, "{}  ({} holdings)", sanitize(title), h.holdings.len())?;
+pub fn holders(w: &mut impl Write, graph: &Graph, r: RoleIx, h: &Holders) -> io::Result<()> {
+    let role = graph.role(r);
+    writeln!(
+        w,
+        "{}  {}  id {}  ({})",
+        fit(&role.name, MAX_CELL),
+        role.kind_label(),
+        role.id,
+        h.counts(graph).summary()
+    )?;
     let mut t = Table::default();
     for holding in &h.holdings {
-        let (name, assignment) = match *holding {
-            access::Holding::User {
-                user, assignment, ..
-            } => (graph.user(user).username.to_string(), assignment),
-            access::Holding::App { app, assignment } => {
-                (format!("{} (application)", graph.app(app).name), assignment)
-            }
+        let target = holding.target();
+        let kind = match target.kind {
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::App => "application",
+            Kind::Gateway => "gateway",
+            Kind::Role | Kind::Population => "",
         };
-        let scope = graph.scope_label(&graph.assignment(assignment).raw.scope);
+        let scope = graph.scope_label(&graph.assignment(holding.assignment()).raw.scope);
         let why = h
             .path(graph, holding)
             .render(graph, |s| sanitize(s).into_owned());
-        t.row_with_tail([name, scope], &why);
+        t.row_with_tail(
+            [
+                graph.target_name(target).to_owned(),
+                kind.to_owned(),
+                status(graph, target),
+                scope,
+            ],
+            &why,
+        );
     }
     t.write(w, "  ")
 }
@@ -236,7 +258,13 @@ pub fn members(w: &mut impl Write, graph: &Graph, m: &Members) -> io::Result<()>
     let mut t = Table::default();
     for x in &m.members {
         let why = m.path(graph, x).render(graph, |s| sanitize(s).into_owned());
-        t.row_with_tail([graph.user(x.user).username.as_str()], &why);
+        t.row_with_tail(
+            [
+                graph.user(x.user).username.to_string(),
+                status(graph, x.user.into()),
+            ],
+            &why,
+        );
     }
     t.write(w, "  ")
 }

@@ -62,7 +62,7 @@ pub struct SourceArgs {
 pub enum Command {
     /// Everything a user reaches (groups, roles, applications), each with the chain that explains it.
     Access {
-        /// User id or exact username.
+        /// User id, username or e-mail address.
         user: String,
         #[arg(long)]
         json: bool,
@@ -74,9 +74,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Who holds an admin role (users, through groups, and worker applications), at which scope.
+    /// Who holds an admin role (users, groups and their members, worker applications,
+    /// gateways), at which scope.
     Holders {
-        /// Role id or exact name.
+        /// Role id or exact name (a name several roles share is refused: give the id).
         role: String,
         #[arg(long)]
         json: bool,
@@ -99,7 +100,7 @@ pub enum Command {
     /// With no lens, a summary of every lens.
     Audit {
         /// One of: privileged, privileged-weak, admin-via-group, inactive-with-roles, no-mfa,
-        /// stale, open-apps, worker-admins.
+        /// stale, open-apps, non-human-admins (worker apps and gateways).
         #[arg(value_parser = parse_lens)]
         lens: Option<crate::model::audit::Lens>,
         /// A sign-on older than this many days is stale.
@@ -179,6 +180,15 @@ fn audit_now(graph: &Graph) -> i64 {
         .millis()
         .or_else(|| Timestamp::now().millis())
         .unwrap_or(0)
+}
+
+/// One entity by id or name, or an error naming the source (and, for a name several entities
+/// share, every candidate with its id).
+fn find(graph: &Graph, kind: Kind, key: &str, src: &SourceArgs) -> Result<u32> {
+    graph
+        .lookup(kind, key)
+        .map(|t| t.ix)
+        .map_err(|e| eyre!("{e} in {}", source_name(src)))
 }
 
 /// Where the data came from, for messages.
@@ -276,12 +286,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Access { user, json } => {
             let graph = load_graph(&cli.source)?;
-            let u = graph.find_user(&user).ok_or_else(|| {
-                eyre!(
-                    "no user with id or username {user:?} in {}",
-                    source_name(&cli.source)
-                )
-            })?;
+            let u = UserIx(find(&graph, Kind::User, &user, &cli.source)?);
             let a = Access::compute(&graph, u);
             if json {
                 views::write_json(&mut out, &views::access_view(&graph, u, &a))?;
@@ -291,12 +296,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::WhoCan { app, json } => {
             let graph = load_graph(&cli.source)?;
-            let a = graph.find_app(&app).ok_or_else(|| {
-                eyre!(
-                    "no application with id or name {app:?} in {}",
-                    source_name(&cli.source)
-                )
-            })?;
+            let a = AppIx(find(&graph, Kind::App, &app, &cli.source)?);
             let who = WhoCan::compute(&graph, a);
             if json {
                 views::write_json(&mut out, &views::who_can_view(&graph, &who))?;
@@ -306,34 +306,32 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Holders { role, json } => {
             let graph = load_graph(&cli.source)?;
-            let r = graph.find_role(&role).ok_or_else(|| {
-                eyre!(
-                    "no role with id or name {role:?} in {}",
-                    source_name(&cli.source)
-                )
-            })?;
+            let r = RoleIx(find(&graph, Kind::Role, &role, &cli.source)?);
             let holders = Holders::of_role(&graph, r);
             if json {
+                let counts = holders.counts(&graph);
                 views::write_json(
                     &mut out,
                     &serde_json::json!({
-                        "role": {"id": graph.role(r).id.to_string(), "name": graph.role(r).name},
+                        "role": views::role_view(&graph, r),
                         "count": holders.holdings.len(),
+                        "counts": {
+                            "users": counts.users,
+                            "throughGroups": counts.through_groups,
+                            "groups": counts.groups,
+                            "applications": counts.apps,
+                            "gateways": counts.gateways,
+                        },
                         "holders": views::LazySeq::new(views::holder_entries(&graph, &holders)),
                     }),
                 )?;
             } else {
-                human::holders(&mut out, &graph, &graph.role(r).name, &holders)?;
+                human::holders(&mut out, &graph, r, &holders)?;
             }
         }
         Command::Members { group, json } => {
             let graph = load_graph(&cli.source)?;
-            let g = graph.find_group(&group).ok_or_else(|| {
-                eyre!(
-                    "no group with id or name {group:?} in {}",
-                    source_name(&cli.source)
-                )
-            })?;
+            let g = GroupIx(find(&graph, Kind::Group, &group, &cli.source)?);
             let members = Members::compute(&graph, g);
             if json {
                 views::write_json(
@@ -451,6 +449,7 @@ fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
         "groups": graph.groups.len(),
         "roles": graph.roles.len(),
         "applications": graph.apps.len(),
+        "gateways": graph.gateways.len(),
         "populations": graph.populations.len(),
         "roleAssignments": graph.assignments.len(),
         "memberships": graph.user_groups.edge_count(),

@@ -20,6 +20,12 @@ pub struct HopView {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<&'static str>,
+    /// On a role hop: the scope of the assignment that grants it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeView>,
+    /// On a role hop: "BUILT_IN" or "CUSTOM" (absent for a role not in the snapshot).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub role_type: Option<&'static str>,
 }
 
 pub fn node_kind(node: &Node) -> &'static str {
@@ -28,6 +34,7 @@ pub fn node_kind(node: &Node) -> &'static str {
         Node::Group(_) => "group",
         Node::Role(_) | Node::UnresolvedRole(_) => "role",
         Node::App(_) => "application",
+        Node::Gateway(_) => "gateway",
     }
 }
 
@@ -39,8 +46,34 @@ pub fn path_view(graph: &Graph, path: &Path) -> Vec<HopView> {
             id: graph.node_id(&hop.node).to_string(),
             name: graph.node_name(&hop.node),
             link: hop.link.map(Link::as_str),
+            scope: match hop.link {
+                Some(Link::Assigned(a)) => Some(scope_view(graph, a)),
+                _ => None,
+            },
+            role_type: match hop.node {
+                Node::Role(r) => Some(graph.role(r).type_name()),
+                _ => None,
+            },
         })
         .collect()
+}
+
+#[derive(Serialize)]
+pub struct RoleView {
+    pub id: String,
+    pub name: String,
+    /// "BUILT_IN" or "CUSTOM": a custom role may carry a built-in role's name.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+pub fn role_view(graph: &Graph, r: RoleIx) -> RoleView {
+    let role = graph.role(r);
+    RoleView {
+        id: role.id.to_string(),
+        name: role.name.clone(),
+        kind: role.type_name(),
+    }
 }
 
 #[derive(Serialize)]
@@ -69,12 +102,16 @@ pub fn user_view(graph: &Graph, u: UserIx) -> UserView<'_> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AppView<'a> {
     pub id: String,
     pub name: &'a str,
     pub enabled: bool,
     #[serde(rename = "type")]
     pub kind: &'a str,
+    /// As the API sent them; empty when not reported (SAML, links, portals).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub grant_types: &'a [String],
 }
 
 pub fn app_view(graph: &Graph, a: AppIx) -> AppView<'_> {
@@ -84,6 +121,7 @@ pub fn app_view(graph: &Graph, a: AppIx) -> AppView<'_> {
         name: &app.name,
         enabled: app.enabled,
         kind: app.kind.as_str(),
+        grant_types: &app.grant_types,
     }
 }
 
@@ -91,9 +129,12 @@ pub fn app_view(graph: &Graph, a: AppIx) -> AppView<'_> {
 pub struct RefView {
     pub id: String,
     pub name: String,
+    /// On a role: "BUILT_IN" or "CUSTOM" (absent for a role not in the snapshot).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct ScopeView {
     #[serde(rename = "type")]
     pub kind: String,
@@ -119,6 +160,10 @@ pub fn role_ref(graph: &Graph, a: AssignIx) -> RefView {
     RefView {
         id: graph.node_id(&node).to_string(),
         name: graph.node_name(&node),
+        kind: match node {
+            Node::Role(r) => Some(graph.role(r).type_name()),
+            _ => None,
+        },
     }
 }
 
@@ -314,12 +359,26 @@ pub fn who_can_view<'a>(
     }
 }
 
+/// A gateway as JSON: id, name, type, enabled.
+pub fn gateway_json(graph: &Graph, g: GatewayIx) -> serde_json::Value {
+    let gw = graph.gateway(g);
+    serde_json::json!({
+        "id": gw.id.to_string(),
+        "name": gw.name,
+        "type": gw.type_label(),
+        "enabled": gw.enabled,
+    })
+}
+
 /// "ANY_GROUP of Engineering, Sales + ADMIN_USERS_ONLY", "open to every user", ...
 pub fn policy_text(graph: &Graph, a: AppIx) -> String {
     use crate::model::graph::{GroupMatch, RolePolicy};
     let p = &graph.app_policies[a.ix()];
     if graph.app(a).nobody_signs_on() {
-        return "no user sign-on (worker application, client credentials only)".into();
+        return format!(
+            "no user sign-on (grant types {}: nobody signs on)",
+            graph.app(a).grant_types.join(", ")
+        );
     }
     if p.is_open() {
         return "open to every user".into();
@@ -343,11 +402,22 @@ pub fn policy_text(graph: &Graph, a: AppIx) -> String {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HolderEntry {
+    /// "user", "group", "application" or "gateway".
     pub kind: &'static str,
     pub id: String,
     pub name: String,
     pub enabled: bool,
+    /// Users only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Users only (absent also when PingOne did not report it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_enabled: Option<bool>,
+    /// Gateways: their type ("PING_FEDERATE", ...); applications: theirs ("WORKER", ...).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
     pub scope: ScopeView,
     pub via: Option<ViaView>,
     pub path: Vec<HopView>,
@@ -359,22 +429,38 @@ pub fn holder_entries<'a>(
 ) -> impl Iterator<Item = HolderEntry> + 'a {
     holders.holdings.iter().map(move |h| {
         let path = path_view(graph, &holders.path(graph, h));
+        let scope = scope_view(graph, h.assignment());
+        let target = h.target();
+        let mut e = HolderEntry {
+            kind: "",
+            id: graph
+                .target_id(target)
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            name: graph.target_name(target).to_owned(),
+            enabled: !graph.is_disabled(target),
+            locked: None,
+            mfa_enabled: None,
+            entity_type: None,
+            scope,
+            via: None,
+            path,
+        };
         match *h {
-            Holding::App { assignment, app } => HolderEntry {
-                kind: "application",
-                id: graph.app(app).id.to_string(),
-                name: graph.app(app).name.clone(),
-                enabled: graph.app(app).enabled,
-                scope: scope_view(graph, assignment),
-                via: None,
-                path,
-            },
-            Holding::User {
-                assignment,
-                user,
-                via,
-            } => {
-                let via = via.map(|(gi, _)| {
+            Holding::App { app, .. } => {
+                e.kind = "application";
+                e.entity_type = Some(graph.app(app).kind.as_str().to_owned());
+            }
+            Holding::Gateway { gateway, .. } => {
+                e.kind = "gateway";
+                e.entity_type = Some(graph.gateway(gateway).type_label().to_owned());
+            }
+            Holding::Group { .. } => e.kind = "group",
+            Holding::User { user, via, .. } => {
+                e.kind = "user";
+                e.locked = Some(graph.user(user).is_locked());
+                e.mfa_enabled = graph.user(user).mfa_enabled;
+                e.via = via.map(|(gi, _)| {
                     let g = holders.groups[gi].descent.root;
                     ViaView {
                         kind: "group",
@@ -382,17 +468,9 @@ pub fn holder_entries<'a>(
                         name: graph.group(g).name.clone(),
                     }
                 });
-                HolderEntry {
-                    kind: "user",
-                    id: graph.user(user).id.to_string(),
-                    name: graph.user(user).username.to_string(),
-                    enabled: graph.user(user).enabled,
-                    scope: scope_view(graph, assignment),
-                    via,
-                    path,
-                }
             }
         }
+        e
     })
 }
 

@@ -17,7 +17,7 @@ pub(super) const A_JIRA: usize = 4;
 pub(super) const A_SALESFORCE: usize = 8;
 pub(super) const A_CUSTOMER_DASHBOARD: usize = 17;
 /// How many curated applications there are.
-pub(super) const CORE_APPS: usize = 36;
+pub(super) const CORE_APPS: usize = 37;
 
 /// Who may use an application, before group indices become ids.
 #[derive(Clone, Debug)]
@@ -39,6 +39,8 @@ struct Draft {
     enabled: bool,
     description: Option<String>,
     roles: Vec<(RoleRef, ScopeRef)>,
+    /// Grant types other than the type's usual ones.
+    grants: Option<&'static [&'static str]>,
 }
 
 fn app(name: &str, kind: AppType, protocol: Protocol, rule: Rule) -> Draft {
@@ -50,6 +52,7 @@ fn app(name: &str, kind: AppType, protocol: Protocol, rule: Rule) -> Draft {
         enabled: true,
         description: None,
         roles: Vec::new(),
+        grants: None,
     }
 }
 
@@ -253,6 +256,18 @@ fn core(co: &Company) -> Vec<Draft> {
             ),
             &long,
         ),
+        {
+            // A worker people sign on to (a user grant beside client credentials): its
+            // ADMIN_USERS_ONLY rule admits the admins, whose tokens carry their own roles.
+            let mut d = worker(
+                "Admin Scripts",
+                "Maintenance scripts admins run with their own roles",
+                &[],
+            );
+            d.rule = Admin;
+            d.grants = Some(&["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS"]);
+            d
+        },
     ]
 }
 
@@ -371,16 +386,18 @@ pub(super) fn build(ctx: &mut Ctx, co: &Company, napps: usize) -> Vec<Applicatio
                 })
             }
         };
+        // Grant types as the Management API spells them (upper case).
         let (grant_types, auth): (&[&str], &str) = match (&d.kind, &d.protocol) {
-            (AppType::Worker, _) => (&["client_credentials"], "CLIENT_SECRET_BASIC"),
-            (AppType::Service, _) => (&["client_credentials"], "CLIENT_SECRET_POST"),
-            (AppType::SinglePageApp | AppType::NativeApp, _) => (&["authorization_code"], "NONE"),
+            (AppType::Worker, _) => (&["CLIENT_CREDENTIALS"], "CLIENT_SECRET_BASIC"),
+            (AppType::Service, _) => (&["CLIENT_CREDENTIALS"], "CLIENT_SECRET_POST"),
+            (AppType::SinglePageApp | AppType::NativeApp, _) => (&["AUTHORIZATION_CODE"], "NONE"),
             (_, Protocol::OpenIdConnect) => (
-                &["authorization_code", "refresh_token"],
+                &["AUTHORIZATION_CODE", "REFRESH_TOKEN"],
                 "CLIENT_SECRET_BASIC",
             ),
             _ => (&[], ""),
         };
+        let grant_types = d.grants.unwrap_or(grant_types);
         let host: String = d
             .name
             .chars()

@@ -15,6 +15,7 @@
 mod apps;
 mod company;
 mod fixed;
+mod gateways;
 mod names;
 mod orgchart;
 mod people;
@@ -26,6 +27,8 @@ mod tests;
 mod tests_access;
 #[cfg(test)]
 mod tests_audit;
+#[cfg(test)]
+mod tests_rules;
 #[cfg(test)]
 mod tests_scale;
 
@@ -67,7 +70,7 @@ impl Params {
             seed: DEMO_SEED,
             users: 480,
             groups: 80,
-            apps: 36,
+            apps: 37,
             populations: 4,
             now_millis: DEMO_NOW_MILLIS,
         }
@@ -156,6 +159,13 @@ pub mod names_of_note {
     pub const ADMIN_GROUP: &str = "Platform Admins";
     /// A worker application holding Environment Admin and Organization Admin.
     pub const ADMIN_WORKER: &str = "Terraform Provisioner";
+    /// A worker allowing AUTHORIZATION_CODE beside CLIENT_CREDENTIALS, ADMIN_USERS_ONLY: admins
+    /// sign on through it with their own roles.
+    pub const USER_GRANT_WORKER: &str = "Admin Scripts";
+    /// A SERVICE application with client credentials only and no access rule: admits nobody.
+    pub const CLIENT_ONLY_SERVICE: &str = "Billing API";
+    /// The PingFederate gateway holding Identity Data Admin on the environment.
+    pub const PF_GATEWAY: &str = "PingFederate Corporate SSO";
     /// The group whose name carries terminal escape sequences.
     pub const ESCAPE_GROUP: &str = "\u{1b}[31mRed Team\u{1b}[0m";
 }
@@ -233,6 +243,7 @@ pub fn generate(p: &Params) -> Snapshot {
     let people = people::build(&mut ctx, p.users, npops, &company, napps);
     let groups = company.materialize(&mut ctx, &people.direct_counts, &people.total_counts);
     let roles = roles::all(&ctx);
+    let gateways = gateways::build(&mut ctx);
 
     let populations: Vec<Population> = (0..npops)
         .map(|i| {
@@ -270,9 +281,11 @@ pub fn generate(p: &Params) -> Snapshot {
         (Stage::Groups, all(groups.len())),
         (Stage::Roles, all(roles.len())),
         (Stage::Applications, all(applications.len())),
+        (Stage::Gateways, all(gateways.len())),
         (Stage::GroupNesting, all(groups.len())),
         (Stage::GroupRoleAssignments, all(groups.len())),
         (Stage::ApplicationRoleAssignments, all(applications.len())),
+        (Stage::GatewayRoleAssignments, all(gateways.len())),
         (Stage::UserMemberships, all(people.users.len())),
         (Stage::UserRoleAssignments, all(people.users.len())),
     ] {
@@ -292,5 +305,6 @@ pub fn generate(p: &Params) -> Snapshot {
         groups,
         roles,
         applications,
+        gateways,
     }
 }

@@ -96,6 +96,7 @@ pub(super) enum Kind {
     OtherEnvironment,
     DeletedGroup,
     ForeignRole,
+    Gateway,
 }
 
 /// Built-in roles are organisation-wide in PingOne, with the same ids in every environment: their

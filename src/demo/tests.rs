@@ -384,7 +384,7 @@ fn demo_roles_are_assigned_to_everyone_at_every_scope() {
 #[test]
 fn demo_apps_cover_every_type_protocol_and_rule() {
     let s = demo();
-    assert_eq!(s.applications.len(), 36);
+    assert_eq!(s.applications.len(), 37);
     use AppType::*;
     for t in [
         WebApp,

@@ -98,9 +98,10 @@ fn fixed_people_get_the_access_they_were_designed_for() {
     let d = &access(who::MISSING_ONE_GROUP).apps[aws.ix()];
     assert_eq!(
         d.refusals,
-        [Refusal::MissingGroups(vec![GroupRef::Known(group(
-            "Production Access"
-        ))])]
+        [Refusal::MissingGroups {
+            missing: vec![GroupRef::Known(group("Production Access"))],
+            held: vec![group("SRE")],
+        }]
     );
     assert!(access(who::ALL_GROUPS_MEMBER).apps[aws.ix()].admitted());
 
@@ -182,7 +183,7 @@ fn a_worker_with_client_credentials_only_admits_nobody_and_a_user_grant_restores
     use crate::model::WhoCan;
     let g = Graph::build(demo());
     let worker = g.find_app(named::ADMIN_WORKER).expect("worker");
-    assert_eq!(g.app(worker).grant_types, ["client_credentials"]);
+    assert_eq!(g.app(worker).grant_types, ["CLIENT_CREDENTIALS"]);
     assert!(g.app_policies[worker.ix()].is_open(), "no access rule");
     let who = WhoCan::compute(&g, worker);
     assert!(who.admitted.is_empty());
@@ -190,14 +191,15 @@ fn a_worker_with_client_credentials_only_admits_nobody_and_a_user_grant_restores
     let alice = Access::compute(&g, g.find_user(who::DEEP_NESTING).expect("alice"));
     assert_eq!(alice.apps[worker.ix()].refusals, [Refusal::NoUserSignOn]);
 
-    // The same worker allowing authorization_code: people sign on, and its (empty) rule admits all.
+    // The same worker allowing AUTHORIZATION_CODE: people sign on, and its (empty) rule admits
+    // all. The API spells grant types in upper case; any case is accepted.
     let mut snap = demo();
     let app = snap
         .applications
         .iter_mut()
         .find(|a| a.name == named::ADMIN_WORKER)
         .expect("worker");
-    app.grant_types.push("authorization_code".into());
+    app.grant_types.push("AUTHORIZATION_CODE".into());
     let g = Graph::build(snap);
     let who = WhoCan::compute(&g, worker);
     assert_eq!(who.admitted.len(), g.users.len());

@@ -112,7 +112,7 @@ fn user_hygiene_lenses_list_only_enabled_users_with_the_problem() {
 }
 
 #[test]
-fn application_lenses_find_open_apps_and_worker_admins() {
+fn application_lenses_find_open_apps_and_non_human_admins() {
     let g = Graph::build(demo());
     let open = run(&g, Lens::OpenApps, &OPTS);
     assert!(!open.is_empty());
@@ -124,22 +124,51 @@ fn application_lenses_find_open_apps_and_worker_admins() {
             "{}",
             g.apps[a].name
         );
-        assert!(!g.apps[a].is_worker(), "nobody signs on to a worker");
+        assert!(!g.apps[a].nobody_signs_on(), "nobody signs on to it");
     }
     let expected_open = (0..g.apps.len())
-        .filter(|&a| g.apps[a].enabled && !g.apps[a].is_worker() && g.app_policies[a].is_open())
+        .filter(|&a| {
+            g.apps[a].enabled && !g.apps[a].nobody_signs_on() && g.app_policies[a].is_open()
+        })
         .count();
     assert_eq!(open.len(), expected_open);
     let console = g.find_app(named::ADMIN_CONSOLE).expect("console");
     assert!(!open.iter().any(|f| f.target == Target::from(console)));
+    // A SERVICE app with client credentials only has no rule, yet admits nobody: not "open".
+    let billing = g.find_app(named::CLIENT_ONLY_SERVICE).expect("billing");
+    assert!(!open.iter().any(|f| f.target == Target::from(billing)));
 
-    let workers = run(&g, Lens::WorkerAdmins, &OPTS);
-    assert!(!workers.is_empty());
-    for f in &workers {
-        let a = crate::model::AppIx(f.target.ix);
-        assert!(!g.app_assignments(a).is_empty());
-        assert!(f.reason.contains("admin role"), "{}", f.reason);
+    let admins = run(&g, Lens::NonHumanAdmins, &OPTS);
+    assert!(admins.iter().any(|f| f.target.kind == Kind::App));
+    let pf = admins
+        .iter()
+        .find(|f| f.target.kind == Kind::Gateway && g.target_name(f.target) == named::PF_GATEWAY)
+        .expect("the PingFederate gateway is a non-human admin");
+    assert_eq!(pf.reason, "Identity Data Admin at this environment");
+    let radius = admins
+        .iter()
+        .find(|f| g.target_name(f.target) == "VPN RADIUS")
+        .expect("a disabled gateway still holding a role is listed");
+    assert!(radius.reason.ends_with("; DISABLED"), "{}", radius.reason);
+    for f in &admins {
+        let held = match f.target.kind {
+            Kind::App => g.app_assignments(crate::model::AppIx(f.target.ix)),
+            _ => g.gateway_assignments(crate::model::GatewayIx(f.target.ix)),
+        };
+        assert!(!held.is_empty());
+        assert!(f.reason.contains(" at "), "names the scope: {}", f.reason);
     }
+    // One role at two scopes reads as two grants, each with its scope.
+    let hris = g.find_app("HRIS Sync").expect("hris");
+    let line = &admins
+        .iter()
+        .find(|f| f.target == Target::from(hris))
+        .expect("hris")
+        .reason;
+    assert_eq!(
+        line,
+        "Identity Data Admin at population Contractors; Identity Data Admin at population Employees"
+    );
 }
 
 #[test]

@@ -135,7 +135,7 @@ fn tiny_sizes_are_raised_to_the_core() {
     let s = generate(&Params::sized(0, 0, 0, 1));
     assert_eq!(s.users.len(), 19, "the fixed people");
     assert!(s.groups.len() >= 60);
-    assert_eq!(s.applications.len(), 36);
+    assert_eq!(s.applications.len(), 37);
     check_well_formed(&s);
 }
 

@@ -204,6 +204,32 @@ pub fn role_node(graph: &Graph, a: AssignIx) -> Node {
     }
 }
 
+/// The order in which chains through roles are preferred, everywhere a choice is made (the one
+/// rule of README "Who is admitted"): a scope on this environment first (then the organisation,
+/// then a population, application or group of it, then anything outside the snapshot), then the
+/// shortest chain, then the role's name, then the assignment's position for a stable answer.
+pub fn grant_rank(
+    graph: &Graph,
+    eg: &EffectiveGroups,
+    grant: &RoleGrant,
+) -> (u8, u16, String, u32) {
+    let asg = graph.assignment(grant.assignment);
+    let hops = match grant.holder {
+        Holder::User => 1,
+        Holder::Group(g) => eg.get(g).map_or(u16::MAX, |r| r.depth.saturating_add(1)),
+    };
+    let name = match asg.role {
+        Some(r) => graph.role(r).name.clone(),
+        None => String::new(),
+    };
+    (
+        graph.scope_rank(&asg.raw.scope),
+        hops,
+        name,
+        grant.assignment.0,
+    )
+}
+
 /// One reason an application admits a user.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Ground {
@@ -274,7 +300,13 @@ pub fn decide(graph: &Graph, app: AppIx, eg: &EffectiveGroups, roles: &[RoleGran
                         GroupRef::Known(g) => eg.get(*g),
                         GroupRef::Dangling(_) => None,
                     })
-                    .min_by_key(|r| r.depth);
+                    .min_by(|a, b| {
+                        (a.depth, &graph.group(a.group).name, a.group).cmp(&(
+                            b.depth,
+                            &graph.group(b.group).name,
+                            b.group,
+                        ))
+                    });
                 match best {
                     Some(r) => grounds.push(Ground::Group {
                         group: r.group,
@@ -295,7 +327,14 @@ pub fn decide(graph: &Graph, app: AppIx, eg: &EffectiveGroups, roles: &[RoleGran
                     }
                 }
                 if !missing.is_empty() {
-                    refusals.push(Refusal::MissingGroups(missing));
+                    let held = grounds
+                        .iter()
+                        .filter_map(|g| match *g {
+                            Ground::Group { group, .. } => Some(group),
+                            _ => None,
+                        })
+                        .collect();
+                    refusals.push(Refusal::MissingGroups { missing, held });
                 }
             }
             GroupMatch::Unknown(ref t) => refusals.push(Refusal::UnknownRule(t.clone())),
@@ -304,12 +343,15 @@ pub fn decide(graph: &Graph, app: AppIx, eg: &EffectiveGroups, roles: &[RoleGran
     match &policy.role {
         RolePolicy::None => {}
         RolePolicy::AdminUsersOnly => {
-            let admin = roles.iter().find(|grant| {
-                graph
-                    .assignment(grant.assignment)
-                    .role
-                    .is_some_and(|r| graph.admin_role[r.ix()])
-            });
+            let admin = roles
+                .iter()
+                .filter(|grant| {
+                    graph
+                        .assignment(grant.assignment)
+                        .role
+                        .is_some_and(|r| graph.admin_role[r.ix()])
+                })
+                .min_by_key(|grant| grant_rank(graph, eg, grant));
             match admin {
                 Some(&grant) => grounds.push(Ground::AdminRole(grant)),
                 None => refusals.push(Refusal::NoAdminRole),
@@ -494,8 +536,12 @@ impl Members {
         Members { descent, members }
     }
 
-    /// user → entry group → ... → root.
+    /// user → entry group → ... → root: the chain the user's own view explains it with
+    /// (computed from her side, so both directions always show the same chain).
     pub fn path(&self, graph: &Graph, m: &Member) -> Path {
+        if let Some(p) = EffectiveGroups::compute(graph, m.user).path_to(self.descent.root) {
+            return p;
+        }
         let mut path = Path::start(Node::User(m.user));
         self.descent
             .extend_path(&mut path, m.entry, membership_link(graph, m.entry, m.kind));
@@ -508,7 +554,10 @@ impl Members {
     }
 }
 
-/// A holder of a role assignment: a user (directly or through a group) or an application.
+/// A holder of a role assignment. The one definition every view uses: the principal an
+/// assignment names (a user, a group, an application or a gateway), and every user who holds it
+/// through that group, nested members included. A group is a holder even with no member: an
+/// empty admin group is a latent privilege.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Holding {
     User {
@@ -517,10 +566,85 @@ pub enum Holding {
         /// Index into [`Holders::groups`] when held through a group.
         via: Option<(usize, Member)>,
     },
+    Group {
+        assignment: AssignIx,
+        group: GroupIx,
+    },
     App {
         assignment: AssignIx,
         app: AppIx,
     },
+    Gateway {
+        assignment: AssignIx,
+        gateway: GatewayIx,
+    },
+}
+
+impl Holding {
+    pub fn assignment(&self) -> AssignIx {
+        match *self {
+            Holding::User { assignment, .. }
+            | Holding::Group { assignment, .. }
+            | Holding::App { assignment, .. }
+            | Holding::Gateway { assignment, .. } => assignment,
+        }
+    }
+
+    /// The entity holding it.
+    pub fn target(&self) -> crate::model::search::Target {
+        match *self {
+            Holding::User { user, .. } => user.into(),
+            Holding::Group { group, .. } => group.into(),
+            Holding::App { app, .. } => app.into(),
+            Holding::Gateway { gateway, .. } => gateway.into(),
+        }
+    }
+}
+
+/// How many holders of each kind: what every view says a role's holders are.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct HolderCounts {
+    /// Distinct users, directly or through groups.
+    pub users: usize,
+    /// Of those, the ones who hold it only through a group.
+    pub through_groups: usize,
+    pub groups: usize,
+    pub apps: usize,
+    pub gateways: usize,
+}
+
+impl HolderCounts {
+    pub fn total(&self) -> usize {
+        self.users + self.groups + self.apps + self.gateways
+    }
+
+    /// "5 users (3 through groups), 1 group, 1 application, 1 gateway", or "no holder".
+    pub fn summary(&self) -> String {
+        let n =
+            |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.users > 0 {
+            let mut s = n(self.users, "user", "users");
+            if self.through_groups > 0 {
+                s.push_str(&format!(" ({} through groups)", self.through_groups));
+            }
+            parts.push(s);
+        }
+        if self.groups > 0 {
+            parts.push(n(self.groups, "group", "groups"));
+        }
+        if self.apps > 0 {
+            parts.push(n(self.apps, "application", "applications"));
+        }
+        if self.gateways > 0 {
+            parts.push(n(self.gateways, "gateway", "gateways"));
+        }
+        if parts.is_empty() {
+            "no holder".into()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 /// Everyone holding one role (or any of a set of roles), and how.
@@ -543,7 +667,15 @@ impl Holders {
                     via: None,
                 }),
                 Principal::App(app) => h.holdings.push(Holding::App { assignment: a, app }),
+                Principal::Gateway(gateway) => h.holdings.push(Holding::Gateway {
+                    assignment: a,
+                    gateway,
+                }),
                 Principal::Group(g) => {
+                    h.holdings.push(Holding::Group {
+                        assignment: a,
+                        group: g,
+                    });
                     let members = Members::compute(graph, g);
                     let gi = h.groups.len();
                     h.holdings
@@ -563,25 +695,68 @@ impl Holders {
         Holders::of_assignments(graph, graph.role_assignments(role))
     }
 
-    /// user or app → (groups →) role.
+    /// Holders by kind, users counted once however many assignments they hold.
+    pub fn counts(&self, graph: &Graph) -> HolderCounts {
+        let mut c = HolderCounts::default();
+        let mut direct = vec![false; graph.users.len()];
+        let mut any = vec![false; graph.users.len()];
+        for h in &self.holdings {
+            match *h {
+                Holding::User { user, via, .. } => {
+                    any[user.ix()] = true;
+                    if via.is_none() {
+                        direct[user.ix()] = true;
+                    }
+                }
+                Holding::Group { .. } => c.groups += 1,
+                Holding::App { .. } => c.apps += 1,
+                Holding::Gateway { .. } => c.gateways += 1,
+            }
+        }
+        c.users = any.iter().filter(|&&x| x).count();
+        c.through_groups = any.iter().zip(&direct).filter(|&(&a, &d)| a && !d).count();
+        c
+    }
+
+    /// holder (→ groups) → role: for a user through a group, the chain her own view shows.
     pub fn path(&self, graph: &Graph, h: &Holding) -> Path {
+        let assigned = |mut p: Path, assignment| {
+            p.push(role_node(graph, assignment), Link::Assigned(assignment));
+            p
+        };
         match *h {
-            Holding::App { assignment, app } => {
-                let mut p = Path::start(Node::App(app));
-                p.push(role_node(graph, assignment), Link::Assigned(assignment));
-                p
+            Holding::App { assignment, app } => assigned(Path::start(Node::App(app)), assignment),
+            Holding::Gateway {
+                assignment,
+                gateway,
+            } => assigned(Path::start(Node::Gateway(gateway)), assignment),
+            Holding::Group { assignment, group } => {
+                assigned(Path::start(Node::Group(group)), assignment)
             }
             Holding::User {
                 assignment,
                 user,
-                via,
+                via: None,
+            } => assigned(Path::start(Node::User(user)), assignment),
+            Holding::User {
+                assignment,
+                user,
+                via: Some((gi, m)),
             } => {
-                let mut p = match via {
-                    None => Path::start(Node::User(user)),
-                    Some((gi, m)) => self.groups[gi].path(graph, &m),
-                };
-                p.push(role_node(graph, assignment), Link::Assigned(assignment));
-                p
+                let g = self.groups[gi].descent.root;
+                let eg = EffectiveGroups::compute(graph, user);
+                if eg.contains(g) {
+                    role_path(
+                        graph,
+                        &eg,
+                        RoleGrant {
+                            assignment,
+                            holder: Holder::Group(g),
+                        },
+                    )
+                } else {
+                    assigned(self.groups[gi].path(graph, &m), assignment)
+                }
             }
         }
     }
@@ -780,8 +955,16 @@ impl WhoCan {
         }
     }
 
-    /// One chain per ground: user → ... → application.
+    /// One chain per ground: user → ... → application, as the user's own view explains it
+    /// (the forward decision, so `access`, `who-can` and the explorer always agree). The
+    /// reverse grounds are the fallback if the two computations ever disagreed.
     pub fn paths(&self, graph: &Graph, user: UserIx, admits: &[Admit]) -> Vec<Path> {
+        let eg = EffectiveGroups::compute(graph, user);
+        let roles = effective_roles(graph, &eg);
+        let d = decide(graph, self.app, &eg, &roles);
+        if d.admitted() {
+            return d.paths(graph, &eg);
+        }
         admits
             .iter()
             .map(|admit| {
@@ -815,12 +998,15 @@ pub struct Grants {
     pub ancestors: Vec<(GroupIx, u16)>,
     pub roles: Vec<(AssignIx, GroupIx)>,
     pub apps: Vec<(AppIx, GroupIx)>,
+    /// Per ancestor (same order as `ancestors`): the group one step closer to the root.
+    down: Vec<GroupIx>,
 }
 
 impl Grants {
     pub fn compute(graph: &Graph, group: GroupIx) -> Grants {
         let mut seen = vec![false; graph.groups.len()];
         let mut ancestors = vec![(group, 0u16)];
+        let mut down = vec![group];
         seen[group.ix()] = true;
         let mut q = VecDeque::from([(group, 0u16)]);
         while let Some((g, d)) = q.pop_front() {
@@ -828,6 +1014,7 @@ impl Grants {
                 if !seen[p.ix()] {
                     seen[p.ix()] = true;
                     ancestors.push((p, d + 1));
+                    down.push(g);
                     q.push_back((p, d + 1));
                 }
             }
@@ -844,6 +1031,27 @@ impl Grants {
             ancestors,
             roles,
             apps,
+            down,
         }
+    }
+
+    /// root group → (nested) → ... → `to`, one of its ancestors (just the root if it is not).
+    pub fn path_to(&self, to: GroupIx) -> Path {
+        let root = self.ancestors[0].0;
+        let mut chain = Vec::new();
+        let mut cur = to;
+        while cur != root {
+            let Some(i) = self.ancestors.iter().position(|&(g, _)| g == cur) else {
+                chain.clear();
+                break;
+            };
+            chain.push(cur);
+            cur = self.down[i];
+        }
+        let mut path = Path::start(Node::Group(root));
+        for g in chain.into_iter().rev() {
+            path.push(Node::Group(g), Link::Nested);
+        }
+        path
     }
 }

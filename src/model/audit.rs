@@ -8,7 +8,7 @@
 //! side of listing.
 
 use super::access::{Holders, Holding};
-use super::graph::{Graph, UserIx};
+use super::graph::{AppIx, GatewayIx, Graph, UserIx};
 use super::search::{Kind, Target};
 use super::snapshot::Stage;
 
@@ -29,8 +29,8 @@ pub enum Lens {
     Stale,
     /// Enabled applications with no access rule: every user of the environment may sign on.
     OpenApps,
-    /// Applications (worker apps) holding admin roles: non-human admins.
-    WorkerAdmins,
+    /// Applications (worker apps) and gateways holding admin roles: non-human admins.
+    NonHumanAdmins,
 }
 
 impl Lens {
@@ -42,7 +42,7 @@ impl Lens {
         Lens::NoMfa,
         Lens::Stale,
         Lens::OpenApps,
-        Lens::WorkerAdmins,
+        Lens::NonHumanAdmins,
     ];
 
     /// The lens's name on the command line and in the command palette.
@@ -55,11 +55,15 @@ impl Lens {
             Lens::NoMfa => "no-mfa",
             Lens::Stale => "stale",
             Lens::OpenApps => "open-apps",
-            Lens::WorkerAdmins => "worker-admins",
+            Lens::NonHumanAdmins => "non-human-admins",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Lens> {
+        if key == "worker-admins" {
+            // The lens's name before gateways joined it.
+            return Some(Lens::NonHumanAdmins);
+        }
         Lens::ALL.into_iter().find(|l| l.key() == key)
     }
 
@@ -73,7 +77,7 @@ impl Lens {
             Lens::NoMfa => "No MFA",
             Lens::Stale => "Stale sign-on",
             Lens::OpenApps => "Apps open to everyone",
-            Lens::WorkerAdmins => "Worker apps with admin roles",
+            Lens::NonHumanAdmins => "Non-human admins",
         }
     }
 
@@ -90,16 +94,18 @@ impl Lens {
             Lens::NoMfa => "enabled users with MFA off",
             Lens::Stale => "enabled users with no sign-on within the stale period",
             Lens::OpenApps => {
-                "enabled applications (worker apps aside) with no access rule: every user may sign on"
+                "enabled applications that people can sign on to with no access rule: every user may"
             }
-            Lens::WorkerAdmins => "applications holding admin roles (non-human admins)",
+            Lens::NonHumanAdmins => {
+                "applications (worker apps) and gateways holding admin roles: non-human admins"
+            }
         }
     }
 
     /// What the lens lists.
     pub fn kind(self) -> Kind {
         match self {
-            Lens::OpenApps | Lens::WorkerAdmins => Kind::App,
+            Lens::OpenApps | Lens::NonHumanAdmins => Kind::App,
             _ => Kind::User,
         }
     }
@@ -122,7 +128,12 @@ impl Lens {
             | Lens::InactiveWithRoles => ROLES,
             Lens::NoMfa | Lens::Stale => &[Stage::Users],
             Lens::OpenApps => &[Stage::Applications],
-            Lens::WorkerAdmins => &[Stage::Applications, Stage::ApplicationRoleAssignments],
+            Lens::NonHumanAdmins => &[
+                Stage::Applications,
+                Stage::ApplicationRoleAssignments,
+                Stage::Gateways,
+                Stage::GatewayRoleAssignments,
+            ],
         }
     }
 }
@@ -182,7 +193,7 @@ pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
         Lens::OpenApps => (0..graph.apps.len())
             .filter(|&a| {
                 let app = &graph.apps[a];
-                app.enabled && !app.is_worker() && graph.app_policies[a].is_open()
+                app.enabled && !app.nobody_signs_on() && graph.app_policies[a].is_open()
             })
             .map(|a| Finding {
                 target: Target {
@@ -192,27 +203,43 @@ pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
                 reason: "no access rule: every user may sign on".to_owned(),
             })
             .collect(),
-        Lens::WorkerAdmins => (0..graph.apps.len())
-            .filter_map(|a| {
-                let held = graph.app_assignments(super::graph::AppIx(a as u32));
-                if held.is_empty() {
-                    return None;
-                }
-                let names: Vec<String> = held
-                    .iter()
-                    .map(|&x| role_label(graph, x))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                Some(Finding {
-                    target: Target {
-                        kind: Kind::App,
-                        ix: a as u32,
-                    },
-                    reason: format!("{} admin role(s): {}", held.len(), names.join(", ")),
+        Lens::NonHumanAdmins => {
+            let apps = (0..graph.apps.len() as u32).map(|a| {
+                let app = graph.app(AppIx(a));
+                (
+                    Target::from(AppIx(a)),
+                    graph.app_assignments(AppIx(a)),
+                    app.enabled,
+                )
+            });
+            let gateways = (0..graph.gateways.len() as u32).map(|g| {
+                let gw = graph.gateway(GatewayIx(g));
+                (
+                    Target::from(GatewayIx(g)),
+                    graph.gateway_assignments(GatewayIx(g)),
+                    gw.enabled,
+                )
+            });
+            apps.chain(gateways)
+                .filter(|(_, held, _)| !held.is_empty())
+                .map(|(target, held, enabled)| {
+                    let roles: Vec<String> = held
+                        .iter()
+                        .map(|&x| {
+                            let scope = &graph.assignment(x).raw.scope;
+                            format!("{} at {}", role_label(graph, x), graph.scope_label(scope))
+                        })
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect();
+                    let mut reason = roles.join("; ");
+                    if !enabled {
+                        reason.push_str("; DISABLED");
+                    }
+                    Finding { target, reason }
                 })
-            })
-            .collect(),
+                .collect()
+        }
     }
 }
 
@@ -224,7 +251,7 @@ pub fn report(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Report {
         .filter(|&&s| !graph.coverage.is_complete(s))
         .map(|s| format!("{} not fully read", s.label()))
         .collect();
-    if lens == Lens::WorkerAdmins {
+    if lens == Lens::NonHumanAdmins {
         let n = graph
             .apps
             .iter()
@@ -236,6 +263,16 @@ pub fn report(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Report {
                 "the role assignments of {n} worker application(s) were not read"
             ));
         }
+        let n = graph
+            .gateway_assignments_read
+            .iter()
+            .filter(|read| !**read)
+            .count();
+        if n > 0 {
+            incomplete.push(format!(
+                "the role assignments of {n} gateway(s) were not read"
+            ));
+        }
     }
     Report {
         lens,
@@ -244,9 +281,12 @@ pub fn report(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Report {
     }
 }
 
-fn role_label(graph: &Graph, a: super::graph::AssignIx) -> String {
+/// A role's name as every audit line shows it: "(custom)" after a custom role's name, so a custom
+/// "Environment Admin" is never read as the built-in one; an unknown id as "unresolved role <id>".
+pub fn role_label(graph: &Graph, a: super::graph::AssignIx) -> String {
     let asg = graph.assignment(a);
     match asg.role {
+        Some(r) if graph.role(r).is_custom() => format!("{} (custom)", graph.role(r).name),
         Some(r) => graph.role(r).name.clone(),
         None => format!("unresolved role {}", asg.raw.role.id),
     }
@@ -271,7 +311,7 @@ fn stale(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<String> {
         None => Some("never signed on".to_owned()),
         Some(at) if at < limit => {
             let days = (opts.now_millis - at) / 86_400_000;
-            Some(format!("last sign-on {days} days ago"))
+            Some(format!("last sign-on {days} days before the snapshot"))
         }
         Some(_) => None,
     }

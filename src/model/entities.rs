@@ -303,6 +303,25 @@ impl Role {
     pub fn is_custom(&self) -> bool {
         matches!(self.kind, Some(RoleType::Custom))
     }
+
+    /// "built-in" or "custom": how every view tells a custom role from PingOne's own, since a
+    /// custom role may carry a built-in role's name.
+    pub fn kind_label(&self) -> &'static str {
+        if self.is_custom() {
+            "custom"
+        } else {
+            "built-in"
+        }
+    }
+
+    /// The stable name of the role's kind in JSON: "BUILT_IN" or "CUSTOM".
+    pub fn type_name(&self) -> &'static str {
+        if self.is_custom() {
+            "CUSTOM"
+        } else {
+            "BUILT_IN"
+        }
+    }
 }
 
 /// The built-in roles that satisfy an application's `ADMIN_USERS_ONLY` rule (API.md section 5).
@@ -387,29 +406,74 @@ pub struct Application {
     pub role_assignments: Option<Vec<RoleAssignment>>,
 }
 
-/// OAuth grants through which a person signs on (a worker app allowing one of these acts for the
-/// user who signs on, with that user's roles).
-pub const USER_GRANTS: [&str; 3] = [
-    "authorization_code",
-    "implicit",
+/// OAuth grants through which a person signs on, as the API spells them
+/// (`EnumApplicationOIDCGrantType`). Compared case-insensitively; the device-code URN some
+/// clients send is accepted too.
+pub const USER_GRANTS: [&str; 5] = [
+    "AUTHORIZATION_CODE",
+    "IMPLICIT",
+    "DEVICE_CODE",
+    "CIBA",
     "urn:ietf:params:oauth:grant-type:device_code",
 ];
+
+/// Is this grant type one through which a person signs on?
+pub fn is_user_grant(grant: &str) -> bool {
+    USER_GRANTS
+        .iter()
+        .any(|g| g.eq_ignore_ascii_case(grant.trim()))
+}
 
 impl Application {
     pub fn is_worker(&self) -> bool {
         self.kind == AppType::Worker
     }
 
-    /// A worker application whose grant types are known and offer no way for a person to sign
-    /// on (client credentials only): its access control admits nobody, whatever it says. When
-    /// the grant types were not reported, pingscope cannot tell and follows the access control.
+    /// An application whose grant types are known and offer no way for a person to sign on
+    /// (client credentials, refresh or token exchange only): its access control admits nobody,
+    /// whatever it says. This holds for every application type, not only workers. When the
+    /// grant types were not reported (SAML, WS-Fed, links, the PingOne portals), pingscope
+    /// follows the access control.
     pub fn nobody_signs_on(&self) -> bool {
-        self.is_worker()
-            && !self.grant_types.is_empty()
-            && !self
-                .grant_types
-                .iter()
-                .any(|g| USER_GRANTS.contains(&g.as_str()))
+        !self.grant_types.is_empty() && !self.grant_types.iter().any(|g| is_user_grant(g))
+    }
+
+    /// "enabled" or "DISABLED", the words every view uses.
+    pub fn status_word(&self) -> &'static str {
+        if self.enabled { "enabled" } else { "DISABLED" }
+    }
+}
+
+/// A gateway (PingFederate, LDAP, RADIUS, ...): `GET /gateways`. Gateways hold admin roles like
+/// worker applications do; they are the environment's other non-human admins.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gateway {
+    pub id: Id,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<GatewayType>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Not an API field: `GET /gateways/{id}/roleAssignments`. `None`: not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_assignments: Option<Vec<RoleAssignment>>,
+}
+
+impl Gateway {
+    /// "enabled" or "DISABLED", the words every view uses.
+    pub fn status_word(&self) -> &'static str {
+        if self.enabled { "enabled" } else { "DISABLED" }
+    }
+
+    /// The type as received ("PING_FEDERATE"), or "unknown type".
+    pub fn type_label(&self) -> &str {
+        self.kind
+            .as_ref()
+            .map_or("unknown type", GatewayType::as_str)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Why-paths: the chain of hops that explains an answer, and the reasons for a refusal.
 
 use super::entities::Id;
-use super::graph::{AppIx, AssignIx, Graph, GroupIx, GroupRef, RoleIx, UserIx};
+use super::graph::{AppIx, AssignIx, GatewayIx, Graph, GroupIx, GroupRef, RoleIx, UserIx};
 
 /// A node on a why-path.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -12,6 +12,7 @@ pub enum Node {
     /// A role id that names no role of the snapshot.
     UnresolvedRole(Id),
     App(AppIx),
+    Gateway(GatewayIx),
 }
 
 /// How a hop follows from the one before it.
@@ -109,10 +110,18 @@ impl Path {
                 out.push_str(" → ");
             }
             out.push_str(&clean(&graph.node_name(&hop.node)));
-            if let Some(link) = hop.link {
-                out.push_str(" (");
-                out.push_str(link.phrase());
-                out.push(')');
+            match hop.link {
+                Some(Link::Assigned(a)) => {
+                    out.push_str(" (assigned at ");
+                    out.push_str(&clean(&graph.scope_label(&graph.assignment(a).raw.scope)));
+                    out.push(')');
+                }
+                Some(link) => {
+                    out.push_str(" (");
+                    out.push_str(link.phrase());
+                    out.push(')');
+                }
+                None => {}
             }
         }
         out
@@ -124,19 +133,21 @@ impl Path {
 pub enum Refusal {
     /// ANY_GROUP: the user is in none of these groups (dangling ones included).
     NotInAnyGroup(Vec<GroupRef>),
-    /// ALL_GROUPS: the user is missing these groups.
-    MissingGroups(Vec<GroupRef>),
+    /// ALL_GROUPS: the user is missing these groups, and has the others (`held`).
+    MissingGroups {
+        missing: Vec<GroupRef>,
+        held: Vec<GroupIx>,
+    },
     /// ADMIN_USERS_ONLY: the user holds none of the four admin roles.
     NoAdminRole,
     /// A rule type pingscope does not know, so it cannot say who it admits.
     UnknownRule(Box<str>),
-    /// A worker application offering only client credentials: nobody signs on to it.
+    /// An application whose grant types offer no user sign-on: nobody signs on to it.
     NoUserSignOn,
 }
 
-/// Why a worker application with only client credentials admits nobody.
-pub const NO_USER_SIGN_ON: &str =
-    "a worker application with no user grant (client credentials only): nobody signs on to it";
+/// Why an application whose grant types are known but offer no user sign-on admits nobody.
+pub const NO_USER_SIGN_ON: &str = "its grant types offer no user sign-on (no AUTHORIZATION_CODE, IMPLICIT, DEVICE_CODE or CIBA): nobody signs on to it";
 
 impl Refusal {
     pub fn describe(&self, graph: &Graph) -> String {
@@ -153,7 +164,14 @@ impl Refusal {
             Refusal::NotInAnyGroup(gs) => {
                 format!("not a member of any of: {} (ANY_GROUP)", names(gs))
             }
-            Refusal::MissingGroups(gs) => format!("missing group {} (ALL_GROUPS)", names(gs)),
+            Refusal::MissingGroups { missing, held } => {
+                let mut s = format!("missing group {} (ALL_GROUPS)", names(missing));
+                if !held.is_empty() {
+                    let held: Vec<GroupRef> = held.iter().map(|&g| GroupRef::Known(g)).collect();
+                    s.push_str(&format!("; has {}", names(&held)));
+                }
+                s
+            }
             Refusal::NoAdminRole => format!(
                 "holds none of {} (ADMIN_USERS_ONLY)",
                 super::entities::ADMIN_USERS_ONLY_ROLES.join(", ")
@@ -171,8 +189,9 @@ impl Graph {
             Node::User(u) => self.user(*u).username.to_string(),
             Node::Group(g) => self.group(*g).name.clone(),
             Node::Role(r) => self.role(*r).name.clone(),
-            Node::UnresolvedRole(id) => format!("unknown role {id}"),
+            Node::UnresolvedRole(id) => format!("unresolved role {id}"),
             Node::App(a) => self.app(*a).name.clone(),
+            Node::Gateway(g) => self.gateway(*g).name.clone(),
         }
     }
 
@@ -183,6 +202,7 @@ impl Graph {
             Node::Role(r) => self.role(*r).id.clone(),
             Node::UnresolvedRole(id) => id.clone(),
             Node::App(a) => self.app(*a).id.clone(),
+            Node::Gateway(g) => self.gateway(*g).id.clone(),
         }
     }
 

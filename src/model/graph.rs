@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::entities::*;
+use super::search::Kind;
 use super::snapshot::{Coverage, Meta, Snapshot};
 
 macro_rules! index_type {
@@ -35,7 +36,9 @@ index_type!(
     /// A population's position in [`Graph::populations`].
     PopIx,
     /// A role assignment's position in [`Graph::assignments`].
-    AssignIx
+    AssignIx,
+    /// A gateway's position in [`Graph::gateways`].
+    GatewayIx
 );
 
 /// Compressed adjacency lists: node `n`'s neighbours are `targets[offsets[n]..offsets[n + 1]]`,
@@ -102,6 +105,7 @@ pub enum Principal {
     User(UserIx),
     Group(GroupIx),
     App(AppIx),
+    Gateway(GatewayIx),
 }
 
 #[derive(Clone, Debug)]
@@ -162,7 +166,9 @@ pub enum ScopeTarget {
     Organization,
     Population(PopIx),
     Application(AppIx),
-    /// An environment, population or application outside this snapshot.
+    Group(GroupIx),
+    /// An environment, population, application or group outside this snapshot, or a scope type
+    /// pingscope does not know.
     Elsewhere,
 }
 
@@ -175,6 +181,7 @@ pub struct Graph {
     pub roles: Vec<Role>,
     pub apps: Vec<Application>,
     pub populations: Vec<Population>,
+    pub gateways: Vec<Gateway>,
     pub assignments: Vec<Assignment>,
     pub app_policies: Vec<AppPolicy>,
     /// Roles that satisfy `ADMIN_USERS_ONLY`.
@@ -185,6 +192,7 @@ pub struct Graph {
     role_ix: HashMap<Id, RoleIx>,
     app_ix: HashMap<Id, AppIx>,
     pop_ix: HashMap<Id, PopIx>,
+    gateway_ix: HashMap<Id, GatewayIx>,
 
     pub(crate) user_groups: Csr<(GroupIx, MemberKind)>,
     pub(crate) group_users: Csr<(UserIx, MemberKind)>,
@@ -193,6 +201,7 @@ pub struct Graph {
     pub(crate) user_assignments: Csr<AssignIx>,
     pub(crate) group_assignments: Csr<AssignIx>,
     pub(crate) app_assignments: Csr<AssignIx>,
+    pub(crate) gateway_assignments: Csr<AssignIx>,
     pub(crate) role_assignments: Csr<AssignIx>,
     /// Applications whose group rule lists the group.
     pub(crate) group_apps: Csr<AppIx>,
@@ -206,6 +215,8 @@ pub struct Graph {
     pub group_assignments_read: Vec<bool>,
     /// Per application: were its role assignments read?
     pub app_assignments_read: Vec<bool>,
+    /// Per gateway: were its role assignments read?
+    pub gateway_assignments_read: Vec<bool>,
 
     /// Memberships naming groups this snapshot does not have.
     pub dangling_memberships: Vec<(UserIx, Id)>,
@@ -249,6 +260,7 @@ impl Graph {
             mut groups,
             roles,
             mut applications,
+            mut gateways,
         } = snapshot;
         let mut warnings = Vec::new();
         let user_ix = index_of(&users, |u| &u.id, UserIx, "users", &mut warnings);
@@ -262,6 +274,7 @@ impl Graph {
             &mut warnings,
         );
         let pop_ix = index_of(&populations, |p| &p.id, PopIx, "populations", &mut warnings);
+        let gateway_ix = index_of(&gateways, |g| &g.id, GatewayIx, "gateways", &mut warnings);
 
         // Memberships.
         let total: usize = users
@@ -357,9 +370,20 @@ impl Graph {
             .enumerate()
             .map(|(i, a)| take(Principal::App(AppIx(i as u32)), a.role_assignments.take()))
             .collect();
+        let gateway_assignments_read: Vec<bool> = gateways
+            .iter_mut()
+            .enumerate()
+            .map(|(i, g)| {
+                take(
+                    Principal::Gateway(GatewayIx(i as u32)),
+                    g.role_assignments.take(),
+                )
+            })
+            .collect();
         let mut by_user = Vec::new();
         let mut by_group = Vec::new();
         let mut by_app = Vec::new();
+        let mut by_gateway = Vec::new();
         let mut by_role = Vec::new();
         for (i, a) in assignments.iter().enumerate() {
             let ai = AssignIx(i as u32);
@@ -367,6 +391,7 @@ impl Graph {
                 Principal::User(u) => by_user.push((u.0, ai)),
                 Principal::Group(g) => by_group.push((g.0, ai)),
                 Principal::App(p) => by_app.push((p.0, ai)),
+                Principal::Gateway(g) => by_gateway.push((g.0, ai)),
             }
             if let Some(r) = a.role {
                 by_role.push((r.0, ai));
@@ -419,6 +444,7 @@ impl Graph {
             user_assignments: Csr::from_edges(users.len(), &by_user),
             group_assignments: Csr::from_edges(groups.len(), &by_group),
             app_assignments: Csr::from_edges(applications.len(), &by_app),
+            gateway_assignments: Csr::from_edges(gateways.len(), &by_gateway),
             role_assignments: Csr::from_edges(roles.len(), &by_role),
             group_apps: Csr::from_edges(groups.len(), &group_app_edges),
             meta,
@@ -429,6 +455,7 @@ impl Graph {
             roles,
             apps: applications,
             populations,
+            gateways,
             assignments,
             app_policies,
             admin_role,
@@ -437,6 +464,7 @@ impl Graph {
             role_ix,
             app_ix,
             pop_ix,
+            gateway_ix,
             user_groups,
             group_users,
             group_parents,
@@ -447,6 +475,7 @@ impl Graph {
             parents_read,
             group_assignments_read,
             app_assignments_read,
+            gateway_assignments_read,
             dangling_memberships,
             dangling_parents,
             unknown_membership_kinds,
@@ -469,6 +498,9 @@ impl Graph {
     pub fn population(&self, p: PopIx) -> &Population {
         &self.populations[p.ix()]
     }
+    pub fn gateway(&self, g: GatewayIx) -> &Gateway {
+        &self.gateways[g.ix()]
+    }
     pub fn assignment(&self, a: AssignIx) -> &Assignment {
         &self.assignments[a.ix()]
     }
@@ -488,61 +520,28 @@ impl Graph {
     pub fn population_by_id(&self, id: &Id) -> Option<PopIx> {
         self.pop_ix.get(id).copied()
     }
+    pub fn gateway_by_id(&self, id: &Id) -> Option<GatewayIx> {
+        self.gateway_ix.get(id).copied()
+    }
 
-    /// A user by id or exact username (ids win; usernames compare exactly, then case-insensitively).
+    /// A user by id, username or e-mail (see [`Graph::lookup`]; `None` also when ambiguous).
     pub fn find_user(&self, key: &str) -> Option<UserIx> {
-        if let Some(u) = self.user_by_id(&Id::new(key)) {
-            return Some(u);
-        }
-        let pos = self
-            .users
-            .iter()
-            .position(|u| u.username == key)
-            .or_else(|| {
-                self.users
-                    .iter()
-                    .position(|u| u.username.eq_ignore_ascii_case(key))
-            })?;
-        Some(UserIx(pos as u32))
+        self.lookup(Kind::User, key).ok().map(|t| UserIx(t.ix))
     }
 
-    /// An application by id or exact name (then case-insensitive name).
+    /// An application by id or name (`None` also when ambiguous).
     pub fn find_app(&self, key: &str) -> Option<AppIx> {
-        if let Some(a) = self.app_by_id(&Id::new(key)) {
-            return Some(a);
-        }
-        let pos = self.apps.iter().position(|a| a.name == key).or_else(|| {
-            self.apps
-                .iter()
-                .position(|a| a.name.to_lowercase() == key.to_lowercase())
-        })?;
-        Some(AppIx(pos as u32))
+        self.lookup(Kind::App, key).ok().map(|t| AppIx(t.ix))
     }
 
-    /// A role by id or exact name (then case-insensitive name).
+    /// A role by id or name (`None` also when ambiguous).
     pub fn find_role(&self, key: &str) -> Option<RoleIx> {
-        if let Some(r) = self.role_by_id(&Id::new(key)) {
-            return Some(r);
-        }
-        let pos = self.roles.iter().position(|r| r.name == key).or_else(|| {
-            self.roles
-                .iter()
-                .position(|r| r.name.to_lowercase() == key.to_lowercase())
-        })?;
-        Some(RoleIx(pos as u32))
+        self.lookup(Kind::Role, key).ok().map(|t| RoleIx(t.ix))
     }
 
-    /// A group by id or exact name (then case-insensitive name).
+    /// A group by id or name (`None` also when ambiguous).
     pub fn find_group(&self, key: &str) -> Option<GroupIx> {
-        if let Some(g) = self.group_by_id(&Id::new(key)) {
-            return Some(g);
-        }
-        let pos = self.groups.iter().position(|g| g.name == key).or_else(|| {
-            self.groups
-                .iter()
-                .position(|g| g.name.to_lowercase() == key.to_lowercase())
-        })?;
-        Some(GroupIx(pos as u32))
+        self.lookup(Kind::Group, key).ok().map(|t| GroupIx(t.ix))
     }
 
     pub fn user_groups(&self, u: UserIx) -> &[(GroupIx, MemberKind)] {
@@ -565,6 +564,9 @@ impl Graph {
     }
     pub fn app_assignments(&self, a: AppIx) -> &[AssignIx] {
         self.app_assignments.get(a.ix())
+    }
+    pub fn gateway_assignments(&self, g: GatewayIx) -> &[AssignIx] {
+        self.gateway_assignments.get(g.ix())
     }
     pub fn role_assignments(&self, r: RoleIx) -> &[AssignIx] {
         self.role_assignments.get(r.ix())
@@ -598,7 +600,22 @@ impl Graph {
             ScopeType::Application => self
                 .app_by_id(&scope.id)
                 .map_or(ScopeTarget::Elsewhere, ScopeTarget::Application),
+            ScopeType::Group => self
+                .group_by_id(&scope.id)
+                .map_or(ScopeTarget::Elsewhere, ScopeTarget::Group),
             _ => ScopeTarget::Elsewhere,
+        }
+    }
+
+    /// How close a scope is to this environment, for choosing between chains: this
+    /// environment 0, the organisation 1, a population, application or group of it 2, anything
+    /// outside the snapshot 3.
+    pub fn scope_rank(&self, scope: &Scope) -> u8 {
+        match self.scope_target(scope) {
+            ScopeTarget::ThisEnvironment => 0,
+            ScopeTarget::Organization => 1,
+            ScopeTarget::Population(_) | ScopeTarget::Application(_) | ScopeTarget::Group(_) => 2,
+            ScopeTarget::Elsewhere => 3,
         }
     }
 
@@ -609,6 +626,7 @@ impl Graph {
             ScopeTarget::Organization => "organization".into(),
             ScopeTarget::Population(p) => format!("population {}", self.population(p).name),
             ScopeTarget::Application(a) => format!("application {}", self.app(a).name),
+            ScopeTarget::Group(g) => format!("group {}", self.group(g).name),
             ScopeTarget::Elsewhere => format!(
                 "{} {} (not in this snapshot)",
                 scope.kind.as_str().to_lowercase(),

@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub roles: Vec<Role>,
     #[serde(default)]
     pub applications: Vec<Application>,
+    #[serde(default)]
+    pub gateways: Vec<Gateway>,
 }
 
 /// When and from where a snapshot was taken.
@@ -77,24 +79,28 @@ pub enum Stage {
     Groups,
     Roles,
     Applications,
+    Gateways,
     GroupNesting,
     GroupRoleAssignments,
     ApplicationRoleAssignments,
+    GatewayRoleAssignments,
     UserMemberships,
     UserRoleAssignments,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 11] = [
+    pub const ALL: [Stage; 13] = [
         Stage::Environment,
         Stage::Populations,
         Stage::Users,
         Stage::Groups,
         Stage::Roles,
         Stage::Applications,
+        Stage::Gateways,
         Stage::GroupNesting,
         Stage::GroupRoleAssignments,
         Stage::ApplicationRoleAssignments,
+        Stage::GatewayRoleAssignments,
         Stage::UserMemberships,
         Stage::UserRoleAssignments,
     ];
@@ -107,9 +113,11 @@ impl Stage {
             Stage::Groups => "groups",
             Stage::Roles => "roles",
             Stage::Applications => "applications",
+            Stage::Gateways => "gateways",
             Stage::GroupNesting => "group nesting",
             Stage::GroupRoleAssignments => "group role assignments",
             Stage::ApplicationRoleAssignments => "application role assignments",
+            Stage::GatewayRoleAssignments => "gateway role assignments",
             Stage::UserMemberships => "user memberships",
             Stage::UserRoleAssignments => "user role assignments",
         }
@@ -290,6 +298,19 @@ struct Counts {
     groups: usize,
     roles: usize,
     applications: usize,
+    /// Absent in files written before gateways were read.
+    #[serde(default)]
+    gateways: usize,
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} populations, {} users, {} groups, {} roles, {} applications, {} gateways",
+            self.populations, self.users, self.groups, self.roles, self.applications, self.gateways
+        )
+    }
 }
 
 /// One line after the header.
@@ -301,6 +322,7 @@ enum Record {
     Group(Box<Group>),
     Role(Box<Role>),
     Application(Box<Application>),
+    Gateway(Box<Gateway>),
     End(Counts),
 }
 
@@ -312,6 +334,7 @@ enum RecordOut<'a> {
     Group(&'a Group),
     Role(&'a Role),
     Application(&'a Application),
+    Gateway(&'a Gateway),
     End(Counts),
 }
 
@@ -366,6 +389,9 @@ impl Snapshot {
         for x in &self.applications {
             line(&mut w, &RecordOut::Application(x))?;
         }
+        for x in &self.gateways {
+            line(&mut w, &RecordOut::Gateway(x))?;
+        }
         line(&mut w, &RecordOut::End(self.counts()))?;
         w.flush()
     }
@@ -377,6 +403,7 @@ impl Snapshot {
             groups: self.groups.len(),
             roles: self.roles.len(),
             applications: self.applications.len(),
+            gateways: self.gateways.len(),
         }
     }
 
@@ -450,6 +477,7 @@ impl Snapshot {
         s.roles.reserve_exact(cap(header.counts.roles));
         s.applications
             .reserve_exact(cap(header.counts.applications));
+        s.gateways.reserve_exact(cap(header.counts.gateways));
         loop {
             buf.clear();
             line_no += 1;
@@ -477,6 +505,7 @@ impl Snapshot {
                 Record::Group(x) => s.groups.push(*x),
                 Record::Role(x) => s.roles.push(*x),
                 Record::Application(x) => s.applications.push(*x),
+                Record::Gateway(x) => s.gateways.push(*x),
                 Record::End(counts) => {
                     if counts != s.counts() {
                         return Err(SnapshotError::Malformed {
@@ -484,7 +513,7 @@ impl Snapshot {
                             line: line_no,
                             column: 1,
                             detail: format!(
-                                "the file says it holds {counts:?} but has {:?}",
+                                "its last line counts {counts} but the file holds {}: take the snapshot again",
                                 s.counts()
                             ),
                         });
@@ -620,11 +649,12 @@ mod tests {
             ),
             (
                 format!("{header}\n{}\n", lines[2]).into_bytes(),
-                "the file says it holds",
+                "its last line counts 0 populations, 1 users",
             ),
         ];
         for (bytes, want) in cases {
             let msg = err_of(&bytes);
+            assert!(!msg.contains("Counts {"), "no Rust debug text: {msg}");
             assert!(msg.contains("/tmp/x.json"), "{msg}");
             assert!(msg.contains(want), "want {want:?} in {msg:?}");
         }

@@ -62,6 +62,18 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// A cell for CSV, which lands in spreadsheets and terminals: control characters are neutralised,
+/// and a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading
+/// apostrophe. Every CSV writer goes through this one guard.
+pub fn csv_cell(s: &str) -> String {
+    let clean = sanitize(s);
+    if clean.starts_with(['=', '+', '-', '@']) {
+        format!("'{clean}")
+    } else {
+        clean.into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

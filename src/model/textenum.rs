@@ -88,7 +88,14 @@ text_enum!(
     /// `scope.type` of a role assignment, and a role's `applicableTo` entries.
     ScopeType {
         Organization => "ORGANIZATION", Environment => "ENVIRONMENT", Population => "POPULATION",
-        Application => "APPLICATION",
+        Application => "APPLICATION", Group => "GROUP",
+    }
+);
+text_enum!(
+    /// `type` of a gateway (`EnumGatewayType`).
+    GatewayType {
+        PingFederate => "PING_FEDERATE", Ldap => "LDAP", PingIntelligence => "PING_INTELLIGENCE",
+        ApiGatewayIntegration => "API_GATEWAY_INTEGRATION", Radius => "RADIUS",
     }
 );
 text_enum!(

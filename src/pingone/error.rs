@@ -18,6 +18,7 @@ pub enum Resource {
     Roles,
     RoleAssignments,
     Applications,
+    Gateways,
 }
 
 impl Resource {
@@ -27,9 +28,10 @@ impl Resource {
             Resource::Users | Resource::Groups | Resource::Memberships | Resource::GroupNesting => {
                 "Identity Data Read Only"
             }
-            Resource::Populations | Resource::Roles | Resource::Applications => {
-                "Configuration Read Only"
-            }
+            Resource::Populations
+            | Resource::Roles
+            | Resource::Applications
+            | Resource::Gateways => "Configuration Read Only",
             Resource::RoleAssignments => "Identity Data Read Only and Configuration Read Only",
             Resource::Environment | Resource::Token => {
                 "Identity Data Read Only and Configuration Read Only"

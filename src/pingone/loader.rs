@@ -4,7 +4,8 @@
 //! 1. the environment, then the collections at once: populations, users (U/P pages), groups (G/P),
 //!    built-in and custom roles, applications;
 //! 2. per group: its parents (nesting) and its role assignments (2G);
-//! 3. per worker application: its role assignments (W; only workers can hold admin roles);
+//! 3. per worker application and per gateway: its role assignments (W + GW; only workers and
+//!    gateways among them hold admin roles: the environment's non-human admins);
 //! 4. per user: memberships (`memberOfGroups`, DIRECT and INDIRECT) and role assignments (2U).
 //!
 //! Memberships are read per user, not per group with `filter=memberOfGroups[...]`: only the
@@ -52,6 +53,7 @@ type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
 pub fn planned_requests(s: &Snapshot, page: usize) -> u64 {
     let pages = |n: usize| n.div_ceil(page).max(1) as u64;
     let workers = s.applications.iter().filter(|a| a.is_worker()).count() as u64;
+    let gateways = s.gateways.len() as u64;
     let user_pages: u64 = s
         .users
         .iter()
@@ -63,8 +65,10 @@ pub fn planned_requests(s: &Snapshot, page: usize) -> u64 {
         + pages(s.groups.len())
         + 2 // built-in and custom roles
         + pages(s.applications.len())
+        + pages(s.gateways.len())
         + 2 * s.groups.len() as u64
         + workers
+        + gateways
         + user_pages
         + s.users.len() as u64
 }
@@ -289,10 +293,27 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
 
     let mut env_error = None;
     let environment = match client.get(&conn.env_url(""), Resource::Environment).await {
-        Ok(v) => {
-            ledger.set(Stage::Environment, StageState::Complete, 1, Some(1));
-            serde_json::from_value::<Environment>(v).unwrap_or_default()
-        }
+        Ok(v) => match serde_json::from_value::<Environment>(v) {
+            Ok(env) => {
+                ledger.set(Stage::Environment, StageState::Complete, 1, Some(1));
+                env
+            }
+            Err(e) => {
+                // Its name, type and region are unknown: a gap, never a silent default.
+                ledger.push(Gap {
+                    stage: Stage::Environment,
+                    entity: Some(Id::new(&conn.environment_id)),
+                    status: None,
+                    code: Some("MALFORMED".into()),
+                    message: format!(
+                        "the environment's body could not be read ({}): its name, type and region are unknown",
+                        e
+                    ),
+                });
+                ledger.set(Stage::Environment, StageState::Failed, 0, Some(1));
+                Environment::default()
+            }
+        },
         Err(e) => {
             ledger.gap(Stage::Environment, None, &e);
             ledger.set(Stage::Environment, StageState::Failed, 0, Some(1));
@@ -314,6 +335,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
         (groups, e_groups),
         (builtin, e_roles),
         (applications, e_apps),
+        (gateways, _),
     ) = tokio::join!(
         collection::<Population>(
             client,
@@ -354,6 +376,14 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             conn.env_url("/applications"),
             "applications",
             Resource::Applications
+        ),
+        collection::<Gateway>(
+            client,
+            &ledger,
+            Stage::Gateways,
+            conn.env_url("/gateways"),
+            "gateways",
+            Resource::Gateways
         ),
     );
     let mut roles = builtin;
@@ -399,6 +429,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
         groups: dedup(groups, |g: &Group| g.id.clone()),
         roles,
         applications: dedup(applications, |a: &Application| a.id.clone()),
+        gateways: dedup(gateways, |g: &Gateway| g.id.clone()),
     };
     let partial = |s: &Snapshot| {
         if !partials {
@@ -450,17 +481,36 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
         .filter(|a| a.is_worker())
         .map(|a| a.id.clone())
         .collect();
-    let worker_roles = per_entity::<RoleAssignment>(
-        client,
-        &ledger,
-        sink,
-        Stage::ApplicationRoleAssignments,
-        &worker_ids,
-        |id| conn.env_url(&format!("/applications/{id}/roleAssignments")),
-        "roleAssignments",
-        Resource::RoleAssignments,
-    )
-    .await;
+    let gateway_ids: Vec<Id> = snapshot.gateways.iter().map(|g| g.id.clone()).collect();
+    let (worker_roles, gateway_roles) = tokio::join!(
+        per_entity::<RoleAssignment>(
+            client,
+            &ledger,
+            sink,
+            Stage::ApplicationRoleAssignments,
+            &worker_ids,
+            |id| conn.env_url(&format!("/applications/{id}/roleAssignments")),
+            "roleAssignments",
+            Resource::RoleAssignments,
+        ),
+        per_entity::<RoleAssignment>(
+            client,
+            &ledger,
+            sink,
+            Stage::GatewayRoleAssignments,
+            &gateway_ids,
+            |id| conn.env_url(&format!("/gateways/{id}/roleAssignments")),
+            "roleAssignments",
+            Resource::RoleAssignments,
+        ),
+    );
+    let mut deleted_gateways = HashSet::new();
+    for (gw, r) in snapshot.gateways.iter_mut().zip(gateway_roles) {
+        if matches!(r, Fetched::Deleted) {
+            deleted_gateways.insert(gw.id.clone());
+        }
+        gw.role_assignments = read(r);
+    }
     let mut worker_roles = worker_ids.into_iter().zip(worker_roles);
     let mut deleted_apps = HashSet::new();
     for app in snapshot.applications.iter_mut() {
@@ -515,9 +565,13 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
     snapshot
         .applications
         .retain(|a| !deleted_apps.contains(&a.id));
+    snapshot
+        .gateways
+        .retain(|g| !deleted_gateways.contains(&g.id));
     let mut coverage = ledger.snapshot();
     coverage.deleted_during_load =
-        (deleted_users.len() + deleted_groups.len() + deleted_apps.len()) as u64;
+        (deleted_users.len() + deleted_groups.len() + deleted_apps.len() + deleted_gateways.len())
+            as u64;
     coverage.stages.sort_by_key(|r| r.stage);
     snapshot.coverage = coverage;
     snapshot.meta.taken_at = Timestamp::now();

@@ -24,8 +24,10 @@ pub enum LineKind {
 #[derive(Clone, PartialEq, Debug)]
 pub enum Why {
     Paths(Vec<Path>),
-    /// The application refuses the user: its name and the reasons.
+    /// A finding or refusal given as text: the subject's name and the reasons.
     Refused(String, Vec<String>),
+    /// The application refuses the user: its name and the refusals, whose groups are jumpable.
+    Refusals(String, Vec<Refusal>),
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -83,12 +85,34 @@ impl B<'_> {
     }
     fn item(&mut self, t: Option<Target>, right: String, why: Option<Why>) {
         let left = t.map_or_else(String::new, |t| clean(&target_name(self.g, t)));
+        // The flags that must never be missed lead the right column, so the name stays whole.
+        let flags = t.map(|t| flags(self.g, t)).unwrap_or_default();
+        let right = if flags.is_empty() {
+            right
+        } else if right.is_empty() {
+            flags
+        } else {
+            format!("{flags} · {right}")
+        };
         self.lines.push(DLine {
             kind: LineKind::Item,
             left,
             right,
             link: t,
             why,
+        });
+    }
+    /// A role held through `assignment`: the role's name (marked custom), or `unresolved role
+    /// <id>` for a role outside the snapshot; selectable either way, `w` showing `path`.
+    fn role_item(&mut self, assignment: AssignIx, right: String, path: Path) {
+        let g = self.g;
+        let t = g.assignment(assignment).role.map(Target::from);
+        self.lines.push(DLine {
+            kind: LineKind::Item,
+            left: clean(&crate::model::audit::role_label(g, assignment)),
+            right,
+            link: t,
+            why: Some(Why::Paths(vec![path])),
         });
     }
     fn more(&mut self, total: usize, hint: &str) {
@@ -111,23 +135,47 @@ impl B<'_> {
     }
 }
 
-fn yes(b: bool, y: &str, n: &str) -> String {
-    if b { y.into() } else { n.into() }
+/// The status flags that must never be missed ("DISABLED", "LOCKED", "custom"), in the words
+/// every view uses; empty for an entity in good standing.
+pub fn flags(g: &Graph, t: Target) -> String {
+    g.target_status(t)
+        .into_iter()
+        .filter(|f| matches!(*f, "DISABLED" | "LOCKED" | "custom"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// "27 days", "5 h", "under an hour": how long before the snapshot was taken.
+pub fn before(as_of: i64, then: i64) -> String {
+    let s = (as_of - then).max(0) / 1000;
+    match s {
+        0..3600 => "under an hour".into(),
+        3600..86_400 => format!("{} h", s / 3600),
+        86_400..172_800 => "1 day".into(),
+        _ => format!("{} days", s / 86_400),
+    }
+}
+
+/// The one clock of every sign-on age: when the snapshot was taken (README "One clock").
+pub fn as_of(g: &Graph) -> i64 {
+    g.meta.taken_at.millis().unwrap_or(0)
 }
 
 impl Detail {
-    pub fn build(graph: &Graph, target: Target, now: i64) -> Detail {
+    /// `_now` is not used: ages count to the snapshot's time (see [`as_of`]).
+    pub fn build(graph: &Graph, target: Target, _now: i64) -> Detail {
         let mut b = B {
             g: graph,
             lines: Vec::new(),
         };
         let ix = target.ix;
         match target.kind {
-            Kind::User => user(&mut b, UserIx(ix), now),
+            Kind::User => user(&mut b, UserIx(ix)),
             Kind::Group => group(&mut b, GroupIx(ix)),
             Kind::Role => role(&mut b, RoleIx(ix)),
             Kind::App => app(&mut b, AppIx(ix)),
             Kind::Population => population(&mut b, PopIx(ix)),
+            Kind::Gateway => gateway(&mut b, GatewayIx(ix)),
         }
         let mut d = Detail {
             target,
@@ -189,7 +237,7 @@ impl Detail {
     }
 }
 
-fn user(b: &mut B, u: UserIx, now: i64) {
+fn user(b: &mut B, u: UserIx) {
     let g = b.g;
     let usr = g.user(u);
     let a = Access::compute(g, u);
@@ -212,7 +260,7 @@ fn user(b: &mut B, u: UserIx, now: i64) {
         facts.push(clean(k.as_str()));
     }
     facts.push(match usr.last_sign_on_millis() {
-        Some(t) => format!("last sign-on {}", ago(now, t)),
+        Some(t) => format!("last sign-on {} before the snapshot", before(as_of(g), t)),
         None => "never signed on".into(),
     });
     b.fact(facts.join(" · "));
@@ -246,14 +294,8 @@ fn user(b: &mut B, u: UserIx, now: i64) {
             Holder::Group(gr) => format!("via {}", clean(&g.group(gr).name)),
         };
         let path = access::role_path(g, eg, *grant);
-        let t = asg.role.map(Target::from);
         let right = format!("{} · {how}", clean(&g.scope_label(&asg.raw.scope)));
-        b.item(t, right, Some(Why::Paths(vec![path])));
-        if t.is_none() {
-            if let Some(l) = b.lines.last_mut() {
-                l.left = clean(&g.node_name(&access::role_node(g, grant.assignment)));
-            }
-        }
+        b.role_item(grant.assignment, right, path);
     }
     b.more(a.roles.len(), "");
 
@@ -277,7 +319,7 @@ fn user(b: &mut B, u: UserIx, now: i64) {
         b.item(
             Some(d.app.into()),
             reasons.join("; "),
-            Some(Why::Refused(name, reasons)),
+            Some(Why::Refusals(name, d.refusals.clone())),
         );
     }
     b.more(refused.len(), "");
@@ -347,7 +389,9 @@ fn group(b: &mut B, gi: GroupIx) {
     for &(a, from) in &grants.roles {
         let asg = g.assignment(a);
         let right = format!("{} · {}", clean(&g.scope_label(&asg.raw.scope)), own(from));
-        b.item(asg.role.map(Target::from), right, None);
+        let mut path = grants.path_to(from);
+        path.push(access::role_node(g, a), Link::Assigned(a));
+        b.role_item(a, right, path);
     }
     b.heading(format!("Applications it opens  {}", grants.apps.len()));
     for &(a, from) in &grants.apps {
@@ -384,14 +428,17 @@ fn role(b: &mut B, r: RoleIx) {
         .iter()
         .enumerate()
         .map(|(i, x)| {
-            let a = match *x {
-                Holding::User { assignment, .. } | Holding::App { assignment, .. } => assignment,
-            };
-            (clean(&g.scope_label(&g.assignment(a).raw.scope)), i)
+            (
+                clean(&g.scope_label(&g.assignment(x.assignment()).raw.scope)),
+                i,
+            )
         })
         .collect();
     order.sort();
-    b.heading(format!("Holders  {} (W: all of them)", h.holdings.len()));
+    b.heading(format!(
+        "Holders  {} (W: all of them)",
+        h.counts(g).summary()
+    ));
     let mut last = None;
     for (scope, i) in order.iter().take(MAX_ITEMS) {
         if last != Some(scope) {
@@ -400,17 +447,17 @@ fn role(b: &mut B, r: RoleIx) {
         }
         let x = &h.holdings[*i];
         let p = h.path(g, x);
-        let (t, how): (Target, String) = match *x {
-            Holding::User { user, via, .. } => (
-                user.into(),
-                match via {
-                    None => "direct".into(),
-                    Some(_) => via_text(g, &p),
-                },
-            ),
-            Holding::App { app, .. } => (app.into(), "worker application".into()),
+        let how: String = match *x {
+            Holding::User { via: None, .. } => "direct".into(),
+            Holding::User { via: Some(_), .. } => via_text(g, &p),
+            Holding::Group { group, .. } => {
+                let n = g.group_users(group).len();
+                format!("group · {n} direct member{}", if n == 1 { "" } else { "s" })
+            }
+            Holding::App { .. } => "application".into(),
+            Holding::Gateway { .. } => "gateway".into(),
         };
-        b.item(Some(t), how, Some(Why::Paths(vec![p])));
+        b.item(Some(x.target()), how, Some(Why::Paths(vec![p])));
     }
     b.more(h.holdings.len(), "");
 }
@@ -422,23 +469,17 @@ fn app(b: &mut B, a: AppIx) {
     if let Some(p) = &ap.protocol {
         facts.push(clean(p.as_str()));
     }
-    facts.push(yes(ap.enabled, "enabled", "DISABLED"));
+    facts.push(ap.status_word().to_owned());
+    if !ap.grant_types.is_empty() {
+        facts.push(format!("grants {}", clean(&ap.grant_types.join(", "))));
+    }
     b.fact(facts.join(" · "));
     b.fact(format!("access policy: {}", clean(&policy_text(g, a))));
     if let Some(d) = ap.description.as_deref().filter(|d| !d.is_empty()) {
         b.fact(clean(d));
     }
-    if ap.is_worker() {
-        let asg = g.app_assignments(a);
-        b.heading(format!("Its own admin roles  {}", asg.len()));
-        for &x in asg {
-            let s = g.assignment(x);
-            b.item(
-                s.role.map(Target::from),
-                clean(&g.scope_label(&s.raw.scope)),
-                None,
-            );
-        }
+    if ap.is_worker() || !g.app_assignments(a).is_empty() {
+        own_roles(b, Node::App(a), g.app_assignments(a));
     }
     let who = WhoCan::compute(g, a);
     b.heading(format!(
@@ -462,6 +503,35 @@ fn app(b: &mut B, a: AppIx) {
         b.push(LineKind::Note, why.to_owned(), String::new());
     }
     b.incomplete(&who.incomplete);
+}
+
+/// A non-human admin's own role assignments, each selectable with its chain.
+fn own_roles(b: &mut B, holder: Node, held: &[AssignIx]) {
+    let g = b.g;
+    b.heading(format!("Its own admin roles  {}", held.len()));
+    for &x in held {
+        let mut path = Path::start(holder.clone());
+        path.push(access::role_node(g, x), Link::Assigned(x));
+        let scope = clean(&g.scope_label(&g.assignment(x).raw.scope));
+        b.role_item(x, scope, path);
+    }
+}
+
+fn gateway(b: &mut B, gi: GatewayIx) {
+    let g = b.g;
+    let gw = g.gateway(gi);
+    b.fact(format!(
+        "gateway · {} · {}",
+        clean(gw.type_label()),
+        gw.status_word()
+    ));
+    if let Some(d) = gw.description.as_deref().filter(|d| !d.is_empty()) {
+        b.fact(clean(d));
+    }
+    if !g.gateway_assignments_read[gi.ix()] {
+        b.incomplete(&["this gateway's role assignments were not read".to_owned()]);
+    }
+    own_roles(b, Node::Gateway(gi), g.gateway_assignments(gi));
 }
 
 fn population(b: &mut B, p: PopIx) {

@@ -4,30 +4,46 @@
 use serde_json::json;
 
 use crate::model::Graph;
-use crate::model::search::{Kind, Target};
+use crate::model::search::Target;
+use crate::model::text::csv_cell;
 
+use super::action::Effect;
 use super::lists::{Note, target_name};
 use super::state::{Overlay, State};
 
 pub fn target_id(graph: &Graph, t: Target) -> String {
-    let ix = t.ix as usize;
-    match t.kind {
-        Kind::User => graph.users.get(ix).map(|x| x.id.to_string()),
-        Kind::Group => graph.groups.get(ix).map(|x| x.id.to_string()),
-        Kind::Role => graph.roles.get(ix).map(|x| x.id.to_string()),
-        Kind::App => graph.apps.get(ix).map(|x| x.id.to_string()),
-        Kind::Population => graph.populations.get(ix).map(|x| x.id.to_string()),
-    }
-    .unwrap_or_default()
+    graph
+        .target_id(t)
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
-fn to_csv(header: &[&str], rows: &[Vec<String>]) -> String {
+/// CSV through the one spreadsheet guard ([`csv_cell`]); a failure is an error, never an empty
+/// file.
+fn to_csv(header: &[&str], rows: &[Vec<String>]) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(header);
+    let fail = |e: &dyn std::fmt::Display| format!("cannot build the CSV: {e}");
+    w.write_record(header).map_err(|e| fail(&e))?;
     for r in rows {
-        let _ = w.write_record(r);
+        w.write_record(r.iter().map(|c| csv_cell(c)))
+            .map_err(|e| fail(&e))?;
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    let bytes = w.into_inner().map_err(|e| fail(&e))?;
+    String::from_utf8(bytes).map_err(|e| fail(&e))
+}
+
+/// The export of what is on screen as a write effect, or a message saying why there is none.
+pub fn effect(s: &mut State, ext: &str, path: Option<String>) -> Vec<Effect> {
+    match screen(s, ext) {
+        Ok((default, contents)) => vec![Effect::Write {
+            path: path.filter(|p| !p.is_empty()).unwrap_or(default),
+            contents,
+        }],
+        Err(e) => {
+            s.message = Some(format!("export failed: {e}"));
+            Vec::new()
+        }
+    }
 }
 
 fn to_json(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -46,9 +62,9 @@ fn to_json(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// The default file name and the contents, in `ext` ("csv" or "json").
-pub fn screen(s: &State, ext: &str) -> (String, String) {
+pub fn screen(s: &State, ext: &str) -> Result<(String, String), String> {
     let Some(g) = s.graph() else {
-        return (format!("pingscope.{ext}"), String::new());
+        return Err("nothing is loaded yet".into());
     };
     let (stem, header, rows): (String, Vec<&str>, Vec<Vec<String>>) = match &s.overlay {
         Some(Overlay::Why(v)) => {
@@ -83,7 +99,7 @@ pub fn screen(s: &State, ext: &str) -> (String, String) {
         }
         _ => {
             let Some(l) = s.list.as_ref() else {
-                return (format!("pingscope.{ext}"), String::new());
+                return Err("no list is open".into());
             };
             let rows = (0..l.len())
                 .filter_map(|i| l.row(i))
@@ -118,7 +134,7 @@ pub fn screen(s: &State, ext: &str) -> (String, String) {
     let contents = if ext == "json" {
         to_json(&header, &rows)
     } else {
-        to_csv(&header, &rows)
+        to_csv(&header, &rows)?
     };
-    (format!("{stem}.{ext}"), contents)
+    Ok((format!("{stem}.{ext}"), contents))
 }

@@ -54,13 +54,7 @@ pub fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                     jump_to_target(s, t);
                 }
             }
-            Action::Export => {
-                let (name, contents) = super::export::screen(s, "csv");
-                return vec![Effect::Write {
-                    path: name,
-                    contents,
-                }];
-            }
+            Action::Export => return super::export::effect(s, "csv", None),
             Action::Back => s.overlay = None,
             Action::Cancel | Action::Why | Action::Quit => s.overlay = None,
             _ => {}
@@ -183,13 +177,7 @@ pub fn command(s: &mut State, line: &str) -> Vec<Effect> {
             } else {
                 "csv"
             };
-            let (default, contents) = super::export::screen(s, ext);
-            let path = if arg.is_empty() {
-                default
-            } else {
-                arg.to_owned()
-            };
-            return vec![Effect::Write { path, contents }];
+            return super::export::effect(s, ext, Some(arg.to_owned()));
         }
         "lens" => return super::update::update(s, Action::Lens(arg.to_owned())),
         "who" => return super::update::update(s, Action::WhoHas),

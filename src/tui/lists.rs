@@ -1,7 +1,7 @@
 //! The middle list: a kind, a lens's findings or a who-has-what answer, filtered by the search
 //! index (narrowing on the previous hits while the query grows) and sorted.
 
-use crate::model::access::{Holders, Holding, Members, WhoCan};
+use crate::model::access::{Holders, Members, WhoCan};
 use crate::model::audit::{self, AuditOptions, Lens};
 use crate::model::search::{Field, Hit, Kind, SearchIndex, Target, Tier};
 use crate::model::text::sanitize;
@@ -70,7 +70,8 @@ impl Sort {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchJob {
     pub query: String,
-    kind: Kind,
+    /// `None`: any kind (who-has lists and lenses can mix kinds; `scope` limits them).
+    kind: Option<Kind>,
     /// The entities to search; `None`: every entity of the kind.
     scope: Option<Vec<Hit>>,
 }
@@ -78,8 +79,8 @@ pub struct SearchJob {
 impl SearchJob {
     pub fn run(&self, graph: &Graph, index: &SearchIndex) -> Vec<Hit> {
         match &self.scope {
-            Some(prev) => index.search_within(graph, &self.query, Some(self.kind), prev),
-            None => index.search(graph, &self.query, Some(self.kind)),
+            Some(prev) => index.search_within(graph, &self.query, self.kind, prev),
+            None => index.search(graph, &self.query, self.kind),
         }
     }
 }
@@ -108,13 +109,7 @@ impl std::fmt::Debug for ListView {
 }
 
 pub fn kind_count(graph: &Graph, kind: Kind) -> usize {
-    match kind {
-        Kind::User => graph.users.len(),
-        Kind::Group => graph.groups.len(),
-        Kind::Role => graph.roles.len(),
-        Kind::App => graph.apps.len(),
-        Kind::Population => graph.populations.len(),
-    }
+    graph.count(kind)
 }
 
 pub fn kind_title(kind: Kind) -> &'static str {
@@ -124,20 +119,13 @@ pub fn kind_title(kind: Kind) -> &'static str {
         Kind::Role => "Roles",
         Kind::App => "Applications",
         Kind::Population => "Populations",
+        Kind::Gateway => "Gateways",
     }
 }
 
 /// The name a list shows first for an entity (unsanitised).
 pub fn target_name(graph: &Graph, t: Target) -> String {
-    let ix = t.ix as usize;
-    match t.kind {
-        Kind::User => graph.users.get(ix).map(|u| u.username.to_string()),
-        Kind::Group => graph.groups.get(ix).map(|g| g.name.clone()),
-        Kind::Role => graph.roles.get(ix).map(|r| r.name.clone()),
-        Kind::App => graph.apps.get(ix).map(|a| a.name.clone()),
-        Kind::Population => graph.populations.get(ix).map(|p| p.name.clone()),
-    }
-    .unwrap_or_default()
+    graph.target_name(t).to_owned()
 }
 
 pub fn node_target(node: &Node) -> Option<Target> {
@@ -146,6 +134,7 @@ pub fn node_target(node: &Node) -> Option<Target> {
         Node::Group(g) => Some(g.into()),
         Node::Role(r) => Some(r.into()),
         Node::App(a) => Some(a.into()),
+        Node::Gateway(g) => Some(g.into()),
         Node::UnresolvedRole(_) => None,
     }
 }
@@ -189,13 +178,15 @@ impl WhoSrc {
             }
             Kind::Role => {
                 let h = Holders::of_role(graph, RoleIx(of.ix));
+                // Every holder, as the role's detail counts them: users, groups, applications,
+                // gateways.
                 let rows = h
                     .holdings
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, x)| match *x {
-                        Holding::User { user, .. } => Some(row(user, i)),
-                        Holding::App { .. } => None,
+                    .map(|(i, x)| Row {
+                        target: x.target(),
+                        note: Note::Who(i as u32),
                     })
                     .collect();
                 Some((WhoSrc::Role(h), rows, format!("Who holds {name}")))
@@ -210,7 +201,7 @@ impl WhoSrc {
                     .collect();
                 Some((WhoSrc::Group(m), rows, format!("Members of {name}")))
             }
-            Kind::User | Kind::Population => None,
+            Kind::User | Kind::Population | Kind::Gateway => None,
         }
     }
 
@@ -242,11 +233,11 @@ impl WhoSrc {
         let via = via.join(" + ");
         match self {
             WhoSrc::Role(h) => match h.holdings.get(entry as usize) {
-                Some(Holding::User { assignment, .. }) => format!(
+                Some(x) => format!(
                     "{} · {via}",
-                    sanitize(&graph.scope_label(&graph.assignment(*assignment).raw.scope))
+                    sanitize(&graph.scope_label(&graph.assignment(x.assignment()).raw.scope))
                 ),
-                _ => via,
+                None => via,
             },
             _ => via,
         }
@@ -269,7 +260,19 @@ impl ListView {
                 let rows = (0..kind_count(graph, *kind) as u32)
                     .map(|ix| Row {
                         target: Target { kind: *kind, ix },
-                        note: Note::None,
+                        note: match kind {
+                            // One definition of holders, counted as the role's detail does.
+                            Kind::Role => {
+                                let r = graph.role(RoleIx(ix));
+                                let h = Holders::of_role(graph, RoleIx(ix));
+                                Note::Reason(format!(
+                                    "{} · {}",
+                                    r.kind_label(),
+                                    h.counts(graph).summary()
+                                ))
+                            }
+                            _ => Note::None,
+                        },
                     })
                     .collect();
                 (*kind, kind_title(*kind).to_owned(), rows, None)
@@ -378,7 +381,10 @@ impl ListView {
         };
         Some(SearchJob {
             query: q.to_owned(),
-            kind: self.kind,
+            kind: match self.spec {
+                ListSpec::Kind(k) => Some(k),
+                _ => None,
+            },
             scope,
         })
     }
@@ -425,15 +431,26 @@ impl ListView {
             match self.spec {
                 ListSpec::Kind(_) => self.hits.iter().map(|h| h.target.ix).collect(),
                 _ => {
-                    // Rank of each matching entity, then the rows of those entities in rank order.
-                    let n = kind_count(graph, self.kind);
-                    let mut rank = vec![u32::MAX; n];
+                    // Rank of each matching entity (dense per kind: lists can mix kinds), then
+                    // the rows of those entities in rank order.
+                    let mut rank: Vec<Vec<u32>> = Kind::ALL
+                        .iter()
+                        .map(|&k| {
+                            let any = self.hits.iter().any(|h| h.target.kind == k);
+                            vec![u32::MAX; if any { kind_count(graph, k) } else { 0 }]
+                        })
+                        .collect();
                     for (i, h) in self.hits.iter().enumerate() {
-                        if let Some(r) = rank.get_mut(h.target.ix as usize) {
+                        if let Some(r) = rank[h.target.kind as usize].get_mut(h.target.ix as usize)
+                        {
                             *r = (*r).min(i as u32);
                         }
                     }
-                    let rank_of = |r: &Row| rank.get(r.target.ix as usize).copied();
+                    let rank_of = |r: &Row| {
+                        rank[r.target.kind as usize]
+                            .get(r.target.ix as usize)
+                            .copied()
+                    };
                     let mut v: Vec<u32> = (0..self.rows.len() as u32)
                         .filter(|&i| rank_of(&self.rows[i as usize]).is_some_and(|r| r != u32::MAX))
                         .collect();

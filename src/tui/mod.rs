@@ -20,6 +20,8 @@ pub mod why;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_rules;
+#[cfg(test)]
 mod tests_snap;
 
 use std::io::Write;
@@ -239,6 +241,21 @@ fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{b64}\x07")
 }
 
+/// Writes an export: it holds personal data, so it is readable by its owner only (0600).
+fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
 fn run_effects(effects: Vec<Effect>, src: &Loader, tx: &UnboundedSender<Action>) {
     for e in effects {
         match e {
@@ -246,7 +263,7 @@ fn run_effects(effects: Vec<Effect>, src: &Loader, tx: &UnboundedSender<Action>)
             Effect::Write { path, contents } => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let msg = match std::fs::write(&path, contents) {
+                    let msg = match write_private(&path, contents.as_bytes()) {
                         Ok(()) => {
                             let full = std::fs::canonicalize(&path)
                                 .map_or(path.clone(), |p| p.display().to_string());

@@ -150,7 +150,7 @@ fn navigator_switches_kinds_and_lenses() {
         Some(ListSpec::Kind(Kind::Group))
     );
     assert_eq!(s.list.as_ref().map(|l| l.len()), Some(80));
-    keys(&mut s, "jjjj");
+    keys(&mut s, "jjjjj");
     assert!(matches!(
         s.list.as_ref().map(|l| &l.spec),
         Some(ListSpec::Lens(_))

@@ -195,13 +195,7 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
                 refresh_detail(s);
             }
         }
-        Action::Export => {
-            let (name, contents) = super::export::screen(s, "csv");
-            return vec![Effect::Write {
-                path: name,
-                contents,
-            }];
-        }
+        Action::Export => return super::export::effect(s, "csv", None),
         Action::Yank => {
             if let (Some(g), Some(t)) = (s.graph(), s.selected_target()) {
                 let id = super::export::target_id(g, t);

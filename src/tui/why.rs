@@ -1,9 +1,10 @@
 //! The why overlay: each path as its chain of hops (selectable, Enter jumps), or the reasons an
 //! application refuses a user.
 
+use crate::model::graph::GroupRef;
 use crate::model::search::Target;
 use crate::model::text::sanitize;
-use crate::model::{Graph, Path};
+use crate::model::{Graph, Path, Refusal};
 
 use super::detail::Why;
 use super::lists::node_target;
@@ -53,6 +54,44 @@ impl WhyView {
                 }
                 paths.clone_from(ps);
                 format!("Why: {subject}")
+            }
+            Why::Refusals(app, refusals) => {
+                for r in refusals {
+                    items.push(WhyItem {
+                        depth: 0,
+                        text: sanitize(&r.describe(graph)).into_owned(),
+                        link: "refused".into(),
+                        target: None,
+                    });
+                    let group = |g: &GroupRef, link: &str| match g {
+                        GroupRef::Known(g) => WhyItem {
+                            depth: 1,
+                            text: sanitize(&graph.group(*g).name).into_owned(),
+                            link: link.to_owned(),
+                            target: Some((*g).into()),
+                        },
+                        GroupRef::Dangling(_) => WhyItem {
+                            depth: 1,
+                            text: sanitize(&graph.group_ref_name(g)).into_owned(),
+                            link: "can never be satisfied".into(),
+                            target: None,
+                        },
+                    };
+                    match r {
+                        Refusal::NotInAnyGroup(gs) => {
+                            items.extend(gs.iter().map(|g| group(g, "not a member")));
+                        }
+                        Refusal::MissingGroups { missing, held } => {
+                            items.extend(missing.iter().map(|g| group(g, "missing")));
+                            items.extend(
+                                held.iter()
+                                    .map(|&g| group(&GroupRef::Known(g), "member (has it)")),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                format!("Why not: {app}")
             }
             Why::Refused(app, reasons) => {
                 for r in reasons {

@@ -20,7 +20,7 @@ use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
 use super::entities::Id;
-use super::graph::{AppIx, Graph, GroupIx, PopIx, RoleIx, UserIx};
+use super::graph::{AppIx, GatewayIx, Graph, GroupIx, PopIx, RoleIx, UserIx};
 
 mod matching;
 
@@ -34,15 +34,20 @@ pub enum Kind {
     Role,
     App,
     Population,
+    Gateway,
 }
 
+/// Number of kinds: the length of [`Kind::ALL`].
+const KINDS: usize = 6;
+
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; KINDS] = [
         Kind::User,
         Kind::Group,
         Kind::Role,
         Kind::App,
         Kind::Population,
+        Kind::Gateway,
     ];
 
     pub fn label(self) -> &'static str {
@@ -52,6 +57,7 @@ impl Kind {
             Kind::Role => "Role",
             Kind::App => "App",
             Kind::Population => "Population",
+            Kind::Gateway => "Gateway",
         }
     }
 }
@@ -73,7 +79,10 @@ macro_rules! target_from {
     )+};
 }
 
-target_from!(UserIx => User, GroupIx => Group, RoleIx => Role, AppIx => App, PopIx => Population);
+target_from!(
+    UserIx => User, GroupIx => Group, RoleIx => Role, AppIx => App, PopIx => Population,
+    GatewayIx => Gateway
+);
 
 /// Which field of the entity matched.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -287,34 +296,20 @@ pub struct SearchIndex {
     /// users first, then groups, roles, apps, populations.
     ent_fields: Vec<u32>,
     /// Kind `k`'s entities are `kind_starts[k]..kind_starts[k + 1]`.
-    kind_starts: [u32; 6],
+    kind_starts: [u32; KINDS + 1],
     /// Entities whose id is not a canonical UUID (rare), for id-prefix matching.
     text_ids: Vec<u32>,
     scorer: Box<dyn Scorer>,
 }
 
 fn entity_id(graph: &Graph, t: Target) -> Option<&Id> {
-    let ix = t.ix as usize;
-    match t.kind {
-        Kind::User => graph.users.get(ix).map(|x| &x.id),
-        Kind::Group => graph.groups.get(ix).map(|x| &x.id),
-        Kind::Role => graph.roles.get(ix).map(|x| &x.id),
-        Kind::App => graph.apps.get(ix).map(|x| &x.id),
-        Kind::Population => graph.populations.get(ix).map(|x| &x.id),
-    }
+    graph.target_id(t)
 }
 
 fn entity_count(graph: &Graph, kind: Kind) -> usize {
-    match kind {
-        Kind::User => graph.users.len(),
-        Kind::Group => graph.groups.len(),
-        Kind::Role => graph.roles.len(),
-        Kind::App => graph.apps.len(),
-        Kind::Population => graph.populations.len(),
-    }
+    graph.count(kind)
 }
 
-/// The displayed text of one field of one entity.
 pub fn field_text(graph: &Graph, target: Target, field: Field) -> Option<String> {
     let ix = target.ix as usize;
     let text = match (target.kind, field) {
@@ -327,6 +322,7 @@ pub fn field_text(graph: &Graph, target: Target, field: Field) -> Option<String>
         (Kind::Role, Field::Name) => graph.roles.get(ix)?.name.clone(),
         (Kind::App, Field::Name) => graph.apps.get(ix)?.name.clone(),
         (Kind::Population, Field::Name) => graph.populations.get(ix)?.name.clone(),
+        (Kind::Gateway, Field::Name) => graph.gateways.get(ix)?.name.clone(),
         _ => return None,
     };
     Some(text)
@@ -352,7 +348,7 @@ impl SearchIndex {
             masks: Vec::new(),
             fields: Vec::new(),
             ent_fields: vec![0],
-            kind_starts: [0; 6],
+            kind_starts: [0; KINDS + 1],
             text_ids: Vec::new(),
             scorer,
         };
@@ -437,7 +433,7 @@ impl SearchIndex {
         let k = self.kind_starts[1..]
             .iter()
             .position(|&end| e < end)
-            .unwrap_or(4);
+            .unwrap_or(KINDS - 1);
         Target {
             kind: Kind::ALL[k],
             ix: e - self.kind_starts[k],
@@ -453,14 +449,14 @@ impl SearchIndex {
     /// The entities searched: all, or one kind's.
     fn range(&self, kinds: Option<Kind>) -> std::ops::Range<u32> {
         match kinds {
-            None => 0..self.kind_starts[5],
+            None => 0..self.kind_starts[KINDS],
             Some(k) => self.kind_starts[k as usize]..self.kind_starts[k as usize + 1],
         }
     }
 
     /// Number of entities indexed.
     pub fn len(&self) -> usize {
-        self.kind_starts[5] as usize
+        self.kind_starts[KINDS] as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -653,15 +649,8 @@ impl SearchIndex {
         for key in [q.raw.as_str(), q.folded.as_str()] {
             let id = Id::new(key);
             for &kind in kinds {
-                let ix = match kind {
-                    Kind::User => graph.user_by_id(&id).map(|i| i.0),
-                    Kind::Group => graph.group_by_id(&id).map(|i| i.0),
-                    Kind::Role => graph.role_by_id(&id).map(|i| i.0),
-                    Kind::App => graph.app_by_id(&id).map(|i| i.0),
-                    Kind::Population => graph.population_by_id(&id).map(|i| i.0),
-                };
-                if let Some(ix) = ix {
-                    found.push((Target { kind, ix }, Tier::Exact));
+                if let Some(t) = graph.target_by_id(kind, &id) {
+                    found.push((t, Tier::Exact));
                 }
             }
         }

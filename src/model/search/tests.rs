@@ -41,6 +41,11 @@ fn graph(users: Vec<User>, groups: &[(&str, &str)], apps: &[(&str, &str)]) -> Gr
             .collect(),
         roles: vec![named("r1", "Identity Data Admin", json!({}))],
         populations: vec![named("p1", "Employees", json!({}))],
+        gateways: vec![named(
+            "gw1",
+            "PingFederate Edge",
+            json!({"type": "PING_FEDERATE"}),
+        )],
         ..Snapshot::default()
     })
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::model::Graph;
 use crate::model::search::{Kind, Target};
 use crate::model::text::sanitize;
-use crate::tui::detail::ago;
+use crate::tui::detail::{as_of, before};
 use crate::tui::lists::{ListView, Note, Row, Sort, target_name};
 use crate::tui::state::{Focus, State};
 
@@ -22,29 +22,42 @@ use super::{fit, highlighted, pad, pane};
 fn facts(g: &Graph, t: Target) -> String {
     let ix = t.ix as usize;
     match t.kind {
+        // The name, the flags never to miss (DISABLED, LOCKED), the MFA label: the words of
+        // `User::status_facts`, "enabled" left out to keep the column short.
         Kind::User => g.users.get(ix).map(|u| {
-            let mut s = sanitize(&u.display_name().unwrap_or_default()).into_owned();
-            if !u.enabled {
-                s.push_str(" · disabled");
-            }
-            s.push_str(match u.mfa_enabled {
-                Some(true) => " · MFA",
-                _ => " · no MFA",
-            });
-            s
+            let mut parts = vec![sanitize(&u.display_name().unwrap_or_default()).into_owned()];
+            parts.extend(
+                u.status_facts()
+                    .into_iter()
+                    .filter(|f| *f != "enabled")
+                    .map(String::from),
+            );
+            parts.retain(|p| !p.is_empty());
+            parts.join(" · ")
         }),
         Kind::Group => Some(format!(
             "{} members",
             g.group_users(crate::model::GroupIx(t.ix)).len()
         )),
-        Kind::Role => Some(format!(
-            "{} assignments",
-            g.role_assignments(crate::model::RoleIx(t.ix)).len()
-        )),
-        Kind::App => g
-            .apps
-            .get(ix)
-            .map(|a| sanitize(a.kind.as_str()).into_owned()),
+        // The holder summary is computed once, when the list is built (`Note::Reason`).
+        Kind::Role => g.roles.get(ix).map(|r| r.kind_label().to_owned()),
+        // A flag first (DISABLED), so a narrow column never cuts it.
+        Kind::App => g.apps.get(ix).map(|a| {
+            let kind = sanitize(a.kind.as_str()).into_owned();
+            if a.enabled {
+                kind
+            } else {
+                format!("DISABLED · {kind}")
+            }
+        }),
+        Kind::Gateway => g.gateways.get(ix).map(|x| {
+            let kind = sanitize(x.type_label()).into_owned();
+            if x.enabled {
+                kind
+            } else {
+                format!("DISABLED · {kind}")
+            }
+        }),
         Kind::Population => Some(format!(
             "{} users",
             g.population_users(crate::model::PopIx(t.ix)).len()
@@ -63,9 +76,10 @@ fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
         Sort::Status if !u.enabled => "DISABLED".into(),
         Sort::Status if u.is_locked() => "LOCKED".into(),
         Sort::Status => "enabled".into(),
-        Sort::LastSignOn => u
-            .last_sign_on_millis()
-            .map_or_else(|| "never signed on".into(), |t| ago(now, t)),
+        Sort::LastSignOn => u.last_sign_on_millis().map_or_else(
+            || "never signed on".into(),
+            |t| format!("{} before snapshot", before(now, t)),
+        ),
         Sort::Mfa => u.mfa_label().into(),
     })
 }
@@ -170,7 +184,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         ));
         spans.push(Span::styled(" ", base));
         let dim = if selected { base } else { s.theme.dim };
-        spans.push(Span::styled(pad(&note(g, l, r, s.now_millis), note_w), dim));
+        spans.push(Span::styled(pad(&note(g, l, r, as_of(g)), note_w), dim));
         lines.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(lines), inner);

@@ -230,6 +230,9 @@ impl<'a> Req<'a> {
                 }];
                 self.page("environments", 1, false, |_| true, |i| &one[i])
             }
+            Route::Environment { .. } if self.active.cfg.malformed_environment => {
+                self.ok(&serde_json::json!({"id": 42, "name": ["not", "a", "name"]}))
+            }
             Route::Environment { .. } => self.ok(&Entity {
                 links: Links::this(env.clone()),
                 entity: &d.environment,
@@ -322,6 +325,28 @@ impl<'a> Req<'a> {
             Route::AppRoles { id, .. } => {
                 let i = self.find(&d.app_ix, id)?;
                 self.assignments("applications", &d.applications[i].id, &d.app_roles[i])?
+            }
+            Route::Gateways { .. } => {
+                self.no_filter()?;
+                self.page(
+                    "gateways",
+                    d.gateways.len(),
+                    false,
+                    |i| !self.gone(&d.gateways[i].id),
+                    |i| {
+                        let g = &d.gateways[i];
+                        self.entity(format!("{env}/gateways/{}", g.id), g, NoExtra {})
+                    },
+                )
+            }
+            Route::Gateway { id, .. } => {
+                let i = self.find(&d.gateway_ix, id)?;
+                let g = &d.gateways[i];
+                self.ok(&self.entity(format!("{env}/gateways/{}", g.id), g, NoExtra {}))
+            }
+            Route::GatewayRoles { id, .. } => {
+                let i = self.find(&d.gateway_ix, id)?;
+                self.assignments("gateways", &d.gateways[i].id, &d.gateway_roles[i])?
             }
             Route::OrgRoles => {
                 self.no_filter()?;

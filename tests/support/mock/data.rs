@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use pingscope::model::{
-    Application, Environment, Group, Id, Membership, MembershipKind, Population, Ref, Role,
-    RoleAssignment, Snapshot, User,
+    Application, Environment, Gateway, Group, Id, Membership, MembershipKind, Population, Ref,
+    Role, RoleAssignment, Snapshot, User,
 };
 
 pub struct Data {
@@ -29,6 +29,9 @@ pub struct Data {
     pub applications: Vec<Application>,
     pub app_ix: HashMap<Id, usize>,
     pub app_roles: Vec<Vec<RoleAssignment>>,
+    pub gateways: Vec<Gateway>,
+    pub gateway_ix: HashMap<Id, usize>,
+    pub gateway_roles: Vec<Vec<RoleAssignment>>,
     pub roles: Vec<Role>,
     pub role_ix: HashMap<Id, usize>,
     /// Positions in `roles` of the built-in roles (served by `GET /v1/roles`).
@@ -55,6 +58,7 @@ impl Data {
             mut groups,
             roles,
             mut applications,
+            mut gateways,
             ..
         } = snapshot;
         let env_id = environment.id.clone().unwrap_or(fallback_env);
@@ -81,6 +85,10 @@ impl Data {
             .map(|a| a.role_assignments.take().unwrap_or_default())
             .collect();
 
+        let gateway_roles = gateways
+            .iter_mut()
+            .map(|g| g.role_assignments.take().unwrap_or_default())
+            .collect();
         let group_ix = index(&groups, |g| &g.id);
         let mut group_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
         let mut group_direct = vec![0u64; groups.len()];
@@ -119,6 +127,9 @@ impl Data {
             app_ix: index(&applications, |a| &a.id),
             applications,
             app_roles,
+            gateway_ix: index(&gateways, |g| &g.id),
+            gateways,
+            gateway_roles,
             role_ix: index(&roles, |r| &r.id),
             roles,
             builtin_roles,

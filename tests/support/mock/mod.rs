@@ -79,6 +79,9 @@ pub enum Forbidden {
     /// `/applications` and `/applications/{id}`.
     Applications,
     AppRoleAssignments,
+    /// `/gateways` and `/gateways/{id}`.
+    Gateways,
+    GatewayRoleAssignments,
     /// `GET /v1/roles` and `/environments/{envId}/roles`.
     Roles,
 }
@@ -96,6 +99,8 @@ impl Forbidden {
             Forbidden::GroupRoleAssignments => "group role assignments",
             Forbidden::Applications => "applications",
             Forbidden::AppRoleAssignments => "application role assignments",
+            Forbidden::Gateways => "gateways",
+            Forbidden::GatewayRoleAssignments => "gateway role assignments",
             Forbidden::Roles => "roles",
         }
     }
@@ -133,6 +138,8 @@ pub struct MockConfig {
     /// A token request for an environment this server does not host answers 404 NOT_FOUND
     /// (as another region's auth server does: a wrong region) instead of `invalid_client`.
     pub unknown_env_not_found: bool,
+    /// `GET /environments/{envId}` answers 200 with a body that is not an environment.
+    pub malformed_environment: bool,
     /// The largest page served, whatever `limit` asks (PingOne's users endpoint: about 200).
     pub max_page: usize,
     /// Seeds the random source of faults, drops, jitter and tokens.
@@ -156,6 +163,7 @@ impl Default for MockConfig {
             delete_after: None,
             app_disabled: false,
             unknown_env_not_found: false,
+            malformed_environment: false,
             max_page: 200,
             seed: 0,
         }
@@ -185,6 +193,9 @@ pub struct Counters {
     /// `/applications` and `/applications/{id}`.
     pub applications: u64,
     pub app_role_assignments: u64,
+    /// `/gateways` and `/gateways/{id}`.
+    pub gateways: u64,
+    pub gateway_role_assignments: u64,
     /// Org-wide and environment roles.
     pub roles: u64,
     /// Anything else (unknown paths, the secret endpoint).
@@ -230,6 +241,8 @@ impl Counters {
             ("group roleAssignments", self.group_role_assignments),
             ("applications", self.applications),
             ("app roleAssignments", self.app_role_assignments),
+            ("gateways", self.gateways),
+            ("gateway roleAssignments", self.gateway_role_assignments),
             ("roles", self.roles),
             ("other", self.other),
         ];

@@ -64,6 +64,17 @@ pub enum Route {
         env: String,
         id: String,
     },
+    Gateways {
+        env: String,
+    },
+    Gateway {
+        env: String,
+        id: String,
+    },
+    GatewayRoles {
+        env: String,
+        id: String,
+    },
     /// `GET /applications/{id}/secret`: never to be called by a read-only explorer.
     AppSecret {
         env: String,
@@ -125,6 +136,9 @@ impl Route {
                     ["applications", id] => Route::Application { env, id: o(id) },
                     ["applications", id, "roleAssignments"] => Route::AppRoles { env, id: o(id) },
                     ["applications", id, "secret"] => Route::AppSecret { env, id: o(id) },
+                    ["gateways"] => Route::Gateways { env },
+                    ["gateways", id] => Route::Gateway { env, id: o(id) },
+                    ["gateways", id, "roleAssignments"] => Route::GatewayRoles { env, id: o(id) },
                     ["roles"] => Route::EnvRoles { env },
                     ["roles", id] => Route::EnvRole { env, id: o(id) },
                     _ => Route::UnknownInEnv { env },
@@ -149,6 +163,8 @@ impl Route {
             Route::GroupRoles { .. } => Kind::GroupRoles,
             Route::Applications { .. } | Route::Application { .. } => Kind::Applications,
             Route::AppRoles { .. } => Kind::AppRoles,
+            Route::Gateways { .. } | Route::Gateway { .. } => Kind::Gateways,
+            Route::GatewayRoles { .. } => Kind::GatewayRoles,
             Route::EnvRoles { .. }
             | Route::EnvRole { .. }
             | Route::OrgRoles
@@ -175,6 +191,9 @@ impl Route {
             | Route::Application { env, .. }
             | Route::AppRoles { env, .. }
             | Route::AppSecret { env, .. }
+            | Route::Gateways { env }
+            | Route::Gateway { env, .. }
+            | Route::GatewayRoles { env, .. }
             | Route::EnvRoles { env }
             | Route::EnvRole { env, .. }
             | Route::UnknownInEnv { env } => Some(env),
@@ -196,6 +215,8 @@ impl Route {
             Route::GroupRoles { .. } => Forbidden::GroupRoleAssignments,
             Route::Applications { .. } | Route::Application { .. } => Forbidden::Applications,
             Route::AppRoles { .. } => Forbidden::AppRoleAssignments,
+            Route::Gateways { .. } | Route::Gateway { .. } => Forbidden::Gateways,
+            Route::GatewayRoles { .. } => Forbidden::GatewayRoleAssignments,
             Route::EnvRoles { .. }
             | Route::EnvRole { .. }
             | Route::OrgRoles

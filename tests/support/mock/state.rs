@@ -56,11 +56,13 @@ pub enum Kind {
     GroupRoles,
     Applications,
     AppRoles,
+    Gateways,
+    GatewayRoles,
     Roles,
     Other,
 }
 
-const KINDS: usize = 15;
+const KINDS: usize = 17;
 
 #[derive(Default)]
 pub struct Atomics {
@@ -116,6 +118,8 @@ impl Atomics {
             group_role_assignments: k(Kind::GroupRoles),
             applications: k(Kind::Applications),
             app_role_assignments: k(Kind::AppRoles),
+            gateways: k(Kind::Gateways),
+            gateway_role_assignments: k(Kind::GatewayRoles),
             roles: k(Kind::Roles),
             other: k(Kind::Other),
             rate_limited: g(&self.rate_limited),

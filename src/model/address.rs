@@ -1,0 +1,218 @@
+//! Entity addressing: any entity of the graph named by a [`Target`] (kind + index), and the
+//! per-kind facts every view needs (count, id, name, status words), written once here so that a
+//! new kind touches one file. Also name look-ups, which refuse to guess between namesakes.
+
+use super::entities::Id;
+use super::graph::*;
+use super::search::{Kind, Target};
+
+impl Graph {
+    /// How many entities of a kind the graph holds.
+    pub fn count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::User => self.users.len(),
+            Kind::Group => self.groups.len(),
+            Kind::Role => self.roles.len(),
+            Kind::App => self.apps.len(),
+            Kind::Population => self.populations.len(),
+            Kind::Gateway => self.gateways.len(),
+        }
+    }
+
+    /// The entity's id, or `None` for an index out of range.
+    pub fn target_id(&self, t: Target) -> Option<&Id> {
+        let ix = t.ix as usize;
+        match t.kind {
+            Kind::User => self.users.get(ix).map(|x| &x.id),
+            Kind::Group => self.groups.get(ix).map(|x| &x.id),
+            Kind::Role => self.roles.get(ix).map(|x| &x.id),
+            Kind::App => self.apps.get(ix).map(|x| &x.id),
+            Kind::Population => self.populations.get(ix).map(|x| &x.id),
+            Kind::Gateway => self.gateways.get(ix).map(|x| &x.id),
+        }
+    }
+
+    /// The entity of a kind with this id.
+    pub fn target_by_id(&self, kind: Kind, id: &Id) -> Option<Target> {
+        match kind {
+            Kind::User => self.user_by_id(id).map(Target::from),
+            Kind::Group => self.group_by_id(id).map(Target::from),
+            Kind::Role => self.role_by_id(id).map(Target::from),
+            Kind::App => self.app_by_id(id).map(Target::from),
+            Kind::Population => self.population_by_id(id).map(Target::from),
+            Kind::Gateway => self.gateway_by_id(id).map(Target::from),
+        }
+    }
+
+    /// The name a list shows first (username for users; unsanitised), empty when out of range.
+    pub fn target_name(&self, t: Target) -> &str {
+        let ix = t.ix as usize;
+        match t.kind {
+            Kind::User => self.users.get(ix).map(|u| u.username.as_str()),
+            Kind::Group => self.groups.get(ix).map(|g| g.name.as_str()),
+            Kind::Role => self.roles.get(ix).map(|r| r.name.as_str()),
+            Kind::App => self.apps.get(ix).map(|a| a.name.as_str()),
+            Kind::Population => self.populations.get(ix).map(|p| p.name.as_str()),
+            Kind::Gateway => self.gateways.get(ix).map(|g| g.name.as_str()),
+        }
+        .unwrap_or_default()
+    }
+
+    /// The status words shown wherever the entity appears, in the same words everywhere:
+    /// users "enabled"/"DISABLED", the MFA label, "LOCKED"; applications and gateways
+    /// "enabled"/"DISABLED"; roles "built-in"/"custom". Empty for kinds without a status.
+    pub fn target_status(&self, t: Target) -> Vec<&'static str> {
+        let ix = t.ix as usize;
+        match t.kind {
+            Kind::User => self.users.get(ix).map(|u| u.status_facts()),
+            Kind::App => self.apps.get(ix).map(|a| vec![a.status_word()]),
+            Kind::Gateway => self.gateways.get(ix).map(|g| vec![g.status_word()]),
+            Kind::Role => self.roles.get(ix).map(|r| vec![r.kind_label()]),
+            Kind::Group | Kind::Population => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// Is the entity switched off (a disabled user, application or gateway)?
+    pub fn is_disabled(&self, t: Target) -> bool {
+        let ix = t.ix as usize;
+        match t.kind {
+            Kind::User => self.users.get(ix).is_some_and(|u| !u.enabled),
+            Kind::App => self.apps.get(ix).is_some_and(|a| !a.enabled),
+            Kind::Gateway => self.gateways.get(ix).is_some_and(|g| !g.enabled),
+            _ => false,
+        }
+    }
+
+    /// Finds one entity of a kind by id or by name: usernames, e-mail addresses (users) and
+    /// names compare exactly, then case-insensitively. A name shared by several entities is an
+    /// error listing them with their ids, never a silent pick.
+    pub fn lookup(&self, kind: Kind, key: &str) -> Result<Target, LookupError> {
+        if let Some(t) = self.target_by_id(kind, &Id::new(key)) {
+            return Ok(t);
+        }
+        let n = self.count(kind) as u32;
+        let targets = (0..n).map(|ix| Target { kind, ix });
+        let names = |t: &Target| -> [Option<&str>; 2] {
+            match kind {
+                Kind::User => {
+                    let u = &self.users[t.ix as usize];
+                    [Some(u.username.as_str()), u.email.as_deref()]
+                }
+                _ => [Some(self.target_name(*t)), None],
+            }
+        };
+        let exact: Vec<Target> = targets
+            .clone()
+            .filter(|t| names(t).iter().flatten().any(|n| *n == key))
+            .collect();
+        let found = if exact.is_empty() {
+            let folded = key.to_lowercase();
+            targets
+                .filter(|t| {
+                    names(t)
+                        .iter()
+                        .flatten()
+                        .any(|n| n.to_lowercase() == folded)
+                })
+                .collect()
+        } else {
+            exact
+        };
+        match found.as_slice() {
+            [t] => Ok(*t),
+            [] => Err(LookupError::NotFound {
+                kind,
+                key: key.to_owned(),
+            }),
+            many => Err(LookupError::Ambiguous {
+                kind,
+                key: key.to_owned(),
+                candidates: many
+                    .iter()
+                    .map(|&t| Candidate {
+                        name: self.target_name(t).to_owned(),
+                        id: self.target_id(t).map(Id::to_string).unwrap_or_default(),
+                        note: self.target_status(t).join(", "),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// One of several entities a name matched.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Candidate {
+    pub name: String,
+    pub id: String,
+    /// Status words ("custom", "DISABLED", ...), to tell namesakes apart.
+    pub note: String,
+}
+
+/// Why a look-up by name found no single entity.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum LookupError {
+    NotFound {
+        kind: Kind,
+        key: String,
+    },
+    Ambiguous {
+        kind: Kind,
+        key: String,
+        candidates: Vec<Candidate>,
+    },
+}
+
+impl LookupError {
+    /// The kind's noun for messages: "user", "group", "role", "application", ...
+    pub fn noun(kind: Kind) -> &'static str {
+        match kind {
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::App => "application",
+            Kind::Population => "population",
+            Kind::Gateway => "gateway",
+        }
+    }
+}
+
+impl std::fmt::Display for LookupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LookupError::NotFound { kind, key } => {
+                let what = match kind {
+                    Kind::User => "id, username or e-mail",
+                    _ => "id or name",
+                };
+                write!(f, "no {} with {what} {key:?}", LookupError::noun(*kind))
+            }
+            LookupError::Ambiguous {
+                kind,
+                key,
+                candidates,
+            } => {
+                let list: Vec<String> = candidates
+                    .iter()
+                    .map(|c| {
+                        if c.note.is_empty() {
+                            format!("{} (id {})", c.name, c.id)
+                        } else {
+                            format!("{} ({}, id {})", c.name, c.note, c.id)
+                        }
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "{key:?} names {} {}s: {}; give the id instead",
+                    candidates.len(),
+                    LookupError::noun(*kind),
+                    list.join("; ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for LookupError {}

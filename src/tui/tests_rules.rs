@@ -1,0 +1,211 @@
+//! The explorer shows the model's one answer: holders counted alike everywhere, one clock,
+//! status wherever an entity appears, unresolved roles as rows, `w` on every relation, why-not
+//! groups that can be jumped to, and exports that fail out loud.
+
+use crate::model::access::Holders;
+use crate::model::audit::{AuditOptions, Lens, run};
+use crate::model::search::Kind;
+use crate::model::{RoleIx, Target};
+
+use super::action::{Action, Effect};
+use super::detail::Detail;
+use super::state::{ListSpec, Overlay};
+use super::tests::{find, keys, render, selected_name, state};
+use super::update::{jump_to_target, update};
+
+/// Moves the detail cursor to the first line `pick` accepts.
+fn select_line(s: &mut super::state::State, pick: impl Fn(&super::detail::DLine) -> bool) {
+    let i = s
+        .detail
+        .as_ref()
+        .and_then(|d| d.lines.iter().position(&pick))
+        .expect("a matching line");
+    let d = s.detail.as_mut().expect("detail");
+    d.sel = i;
+    s.focus = super::state::Focus::Detail;
+}
+
+#[test]
+fn a_roles_holders_are_counted_alike_in_the_list_the_detail_and_who_has() {
+    let mut s = state(120, 40);
+    let data = super::tests::demo_data();
+    let g = &data.graph;
+    let org = find(&s, Kind::Role, "Organization Admin");
+    let h = Holders::of_role(g, RoleIx(org.ix));
+    let summary = h.counts(g).summary();
+    assert!(summary.contains("group"), "{summary}");
+    jump_to_target(&mut s, org);
+    let detail = s.detail.as_ref().expect("detail");
+    assert!(
+        detail.lines.iter().any(|l| l.left.contains(&summary)),
+        "detail heading says {summary}"
+    );
+    // The Roles list says the same.
+    let list = super::lists::ListView::build(g, &ListSpec::Kind(Kind::Role), 90).expect("list");
+    let row = list.rows.iter().find(|r| r.target == org).expect("row");
+    assert!(
+        matches!(&row.note, super::lists::Note::Reason(n) if n.contains(&summary)),
+        "{:?}",
+        row.note
+    );
+    // W lists every holder: the group and the worker app too.
+    keys(&mut s, "W");
+    let l = s.list.as_ref().expect("who list");
+    assert_eq!(l.len(), h.holdings.len());
+    let kinds: Vec<Kind> = l.rows.iter().map(|r| r.target.kind).collect();
+    assert!(
+        kinds.contains(&Kind::Group) && kinds.contains(&Kind::App),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn sign_on_ages_count_to_the_snapshot_on_every_screen() {
+    let s = state(120, 40);
+    let g = s.graph().expect("loaded");
+    let opts = AuditOptions {
+        now_millis: g.meta.taken_at.millis().expect("taken at"),
+        stale_days: 90,
+    };
+    let stale = run(g, Lens::Stale, &opts);
+    let f = stale
+        .iter()
+        .find(|f| f.reason.starts_with("last sign-on"))
+        .expect("a stale user who signed on once");
+    // The detail, built a year after the snapshot, says the same number of days as the lens.
+    let later = s.now_millis + 365 * 86_400_000;
+    let d = Detail::build(g, f.target, later);
+    let days: String = f
+        .reason
+        .trim_start_matches("last sign-on ")
+        .split(' ')
+        .next()
+        .expect("days")
+        .to_owned();
+    let line = d
+        .lines
+        .iter()
+        .find(|l| l.left.contains("last sign-on"))
+        .expect("a sign-on fact");
+    assert!(
+        line.left
+            .contains(&format!("last sign-on {days} days before the snapshot")),
+        "{} vs {}",
+        line.left,
+        f.reason
+    );
+}
+
+#[test]
+fn disabled_applications_and_custom_roles_are_marked_wherever_they_appear() {
+    let mut s = state(140, 40);
+    let legacy = find(&s, Kind::App, "Legacy Intranet");
+    keys(&mut s, "/alice.nguyen<enter>");
+    let d = s.detail.as_ref().expect("alice");
+    let line = d
+        .lines
+        .iter()
+        .find(|l| l.link == Some(legacy))
+        .expect("alice reaches Legacy Intranet");
+    assert!(line.right.starts_with("DISABLED"), "{}", line.right);
+    // The Applications list says so too.
+    jump_to_target(&mut s, legacy);
+    let screen = render(&s);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("▸ Legacy Intranet"))
+        .expect("the list row");
+    assert!(row.contains("DISABLED"), "{row}");
+    // A custom role in a user's roles.
+    keys(&mut s, "<ctrl-p>helen.fischer<enter>");
+    let d = s.detail.as_ref().expect("helen");
+    assert!(
+        d.lines
+            .iter()
+            .any(|l| l.left == "Environment Admin (custom)"),
+        "{:?}",
+        d.lines.iter().map(|l| &l.left).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_unresolved_role_is_a_selectable_row_and_w_explains_a_workers_own_roles() {
+    let mut s = state(120, 40);
+    let ldap = find(&s, Kind::App, "Legacy LDAP Sync");
+    jump_to_target(&mut s, ldap);
+    let d = s.detail.as_ref().expect("detail");
+    let i = d
+        .lines
+        .iter()
+        .position(|l| l.left.starts_with("unresolved role "))
+        .expect("the foreign role is shown by its id");
+    assert!(d.selectable().any(|j| j == i), "and can be selected");
+    select_line(&mut s, |l| l.left.starts_with("unresolved role "));
+    keys(&mut s, "w");
+    let Some(Overlay::Why(v)) = &s.overlay else {
+        panic!("w explains the row");
+    };
+    assert_eq!(v.items[0].text, "Legacy LDAP Sync");
+    assert!(v.items[1].text.starts_with("unresolved role "), "{v:?}");
+    // A worker's resolved role: w shows worker → role, Enter jumps to the role.
+    keys(&mut s, "<esc>");
+    let terraform = find(&s, Kind::App, "Terraform Provisioner");
+    jump_to_target(&mut s, terraform);
+    select_line(&mut s, |l| l.left == "Environment Admin");
+    keys(&mut s, "w");
+    let Some(Overlay::Why(v)) = &s.overlay else {
+        panic!("w explains the worker's role");
+    };
+    let texts: Vec<&str> = v.items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(texts, ["Terraform Provisioner", "Environment Admin"]);
+    assert!(v.items[1].link.contains("assigned"), "{:?}", v.items[1]);
+}
+
+#[test]
+fn why_not_lists_missing_and_held_groups_and_enter_jumps_to_them() {
+    let mut s = state(120, 40);
+    keys(&mut s, "/sam.okafor<enter>");
+    let aws = find(&s, Kind::App, "AWS Console");
+    let prod = find(&s, Kind::Group, "Production Access");
+    let sre = find(&s, Kind::Group, "SRE");
+    select_line(&mut s, |l| {
+        l.link == Some(aws) && matches!(l.why, Some(super::detail::Why::Refusals(..)))
+    });
+    keys(&mut s, "w");
+    let Some(Overlay::Why(v)) = &s.overlay else {
+        panic!("no why-not overlay")
+    };
+    let targets: Vec<Option<Target>> = v.items.iter().map(|i| i.target).collect();
+    assert!(targets.contains(&Some(prod)), "the missing group: {v:?}");
+    assert!(targets.contains(&Some(sre)), "the group she has: {v:?}");
+    assert_eq!(v.selected_target(), Some(prod), "the missing group first");
+    keys(&mut s, "<enter>");
+    assert!(s.overlay.is_none());
+    assert_eq!(selected_name(&s), "Production Access");
+}
+
+#[test]
+fn an_export_that_cannot_be_built_says_so_instead_of_writing_an_empty_file() {
+    // Nothing to export (no list open): a message, no file.
+    let mut s = state(100, 30);
+    s.list = None;
+    let effects = update(&mut s, Action::Export);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Write { .. })),
+        "nothing to write"
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("export failed")),
+        "{:?}",
+        s.message
+    );
+    // With a list, the export is written.
+    let mut s = state(100, 30);
+    let effects = keys(&mut s, "e");
+    let Some(Effect::Write { contents, .. }) = effects.first() else {
+        panic!("an export")
+    };
+    assert!(contents.starts_with("kind,id,name,how"), "{contents}");
+}
