@@ -1,11 +1,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pingscope::cli::{Cli, run};
+use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete, run};
 
 fn main() -> ExitCode {
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();
+    remove_partial_files_on_signals();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -17,9 +18,42 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            let line: Vec<String> = err.chain().map(ToString::to_string).collect();
-            eprintln!("pingscope: {}", line.join(": "));
+            eprintln!("pingscope: {}", one_line(&err));
+            if err.downcast_ref::<Incomplete>().is_some() {
+                return ExitCode::from(EXIT_INCOMPLETE);
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes on one line, each said once: a cause whose text the message before
+/// it already contains (an OS error quoted by its wrapper) is not repeated.
+fn one_line(err: &color_eyre::eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in err.chain() {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+/// SIGINT or SIGTERM while a snapshot is being written: remove its temporary file, then end as
+/// the signal would have (status 128 + signal).
+fn remove_partial_files_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                pingscope::model::snapshot::remove_unfinished();
+                std::process::exit(128 + sig);
+            }
+        });
     }
 }

@@ -222,8 +222,42 @@ pub fn load_connection(conn: Connection, tuning: Tuning) -> Result<(Snapshot, St
         .build()?;
     let progress = Progress::new();
     let started = std::time::Instant::now();
-    let snapshot = runtime.block_on(pingone::load(&client, &|e| progress.event(&e)))?;
+    // While requests hang or wait to be retried no stage moves: a line that keeps ticking says
+    // the load is alive and why it waits (on a terminal; elsewhere a line every 30 s).
+    let watch = {
+        let client = client.clone();
+        let status = progress.multi.add(ProgressBar::new_spinner());
+        status.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        status.enable_steady_tick(Duration::from_millis(250));
+        let terminal = std::io::stderr().is_terminal();
+        runtime.spawn(async move {
+            let mut tick = 0u64;
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                tick += 1;
+                let c = client.counters();
+                let line = format!(
+                    "{} requests · {} waiting to retry · {} retried · {} rate-limited",
+                    c.requests(),
+                    c.waiting(),
+                    c.retried(),
+                    c.throttled()
+                );
+                if terminal {
+                    status.set_message(line);
+                } else if tick % 30 == 0 {
+                    eprintln!("still loading after {tick} s: {line}");
+                }
+            }
+        })
+    };
+    let snapshot = runtime.block_on(pingone::load(&client, &|e| progress.event(&e)));
+    watch.abort();
     let _ = progress.multi.clear();
+    let snapshot = snapshot?;
     let c = client.counters();
     let summary = format!(
         "loaded {} users, {} groups, {} applications in {:.1} s with {} requests ({} rate-limited, {} retried)",

@@ -56,7 +56,34 @@ pub struct SourceArgs {
     pub profile: Option<String>,
     #[command(flatten)]
     pub live: live::LiveArgs,
+    /// Exit 0 even when a live load could not read everything (the default is exit status 3;
+    /// the answer and any snapshot are written either way).
+    #[arg(long, global = true)]
+    pub allow_incomplete: bool,
 }
+
+/// Exit status of a command whose live load could not read everything (README "Exit codes").
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// A live load ended incomplete: the output was written, and the exit status says so.
+#[derive(Debug)]
+pub struct Incomplete(pub String);
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the load was incomplete ({}): the answer above lacks what could not be read; \
+             --allow-incomplete accepts it",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for Incomplete {}
+
+/// The stages a live load of this run could not read fully (set by [`load_snapshot`]).
+static LIVE_GAPS: std::sync::Mutex<Vec<Stage>> = std::sync::Mutex::new(Vec::new());
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -185,10 +212,10 @@ fn audit_now(graph: &Graph) -> i64 {
 /// One entity by id or name, or an error naming the source (and, for a name several entities
 /// share, every candidate with its id).
 fn find(graph: &Graph, kind: Kind, key: &str, src: &SourceArgs) -> Result<u32> {
-    graph
-        .lookup(kind, key)
-        .map(|t| t.ix)
-        .map_err(|e| eyre!("{e} in {}", source_name(src)))
+    graph.lookup(kind, key).map(|t| t.ix).map_err(|e| match e {
+        LookupError::NotFound { .. } => eyre!("{e} in {}", source_name(src)),
+        LookupError::Ambiguous { .. } => eyre!("{e}"),
+    })
 }
 
 /// Where the data came from, for messages.
@@ -218,6 +245,10 @@ pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
         let (snapshot, summary) = live::load_connection(source.connection, src.live.tuning())?;
         eprintln!("{summary}");
         let gaps = snapshot.coverage.incomplete();
+        LIVE_GAPS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone_from(&gaps);
         if !gaps.is_empty() {
             let labels: Vec<&str> = gaps.iter().map(|s| s.label()).collect();
             eprintln!(
@@ -409,6 +440,11 @@ pub fn run(cli: Cli) -> Result<()> {
         }
     }
     out.flush()?;
+    let gaps = LIVE_GAPS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if !gaps.is_empty() && !cli.source.allow_incomplete {
+        let labels: Vec<&str> = gaps.iter().map(|s| s.label()).collect();
+        return Err(Incomplete(labels.join(", ")).into());
+    }
     Ok(())
 }
 

@@ -11,6 +11,8 @@ pub mod graph;
 mod id;
 pub mod search;
 pub mod snapshot;
+#[cfg(test)]
+mod snapshot_checks;
 pub mod text;
 mod textenum;
 

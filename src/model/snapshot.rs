@@ -276,7 +276,10 @@ struct Header {
     environment: Environment,
     /// How many entities follow, to size the lists once (the `end` line has the same counts).
     #[serde(default)]
-    counts: Counts,
+    counts: Option<Counts>,
+    /// "crc32": the `end` line carries a CRC-32 of every byte before it.
+    #[serde(default)]
+    checksum: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -287,6 +290,7 @@ struct HeaderOut<'a> {
     coverage: &'a Coverage,
     environment: &'a Environment,
     counts: Counts,
+    checksum: &'static str,
 }
 
 /// How many entities of each kind the file holds: the last line, so that a file cut anywhere,
@@ -313,6 +317,16 @@ impl std::fmt::Display for Counts {
     }
 }
 
+/// The last line: the counts, and (files written since the checksum came) a CRC-32 of every
+/// byte before this line, so that a flipped byte anywhere is caught.
+#[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Default, Clone)]
+struct EndLine {
+    #[serde(flatten)]
+    counts: Counts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crc32: Option<String>,
+}
+
 /// One line after the header.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -323,7 +337,7 @@ enum Record {
     Role(Box<Role>),
     Application(Box<Application>),
     Gateway(Box<Gateway>),
-    End(Counts),
+    End(EndLine),
 }
 
 #[derive(Serialize)]
@@ -335,7 +349,7 @@ enum RecordOut<'a> {
     Role(&'a Role),
     Application(&'a Application),
     Gateway(&'a Gateway),
-    End(Counts),
+    End(EndLine),
 }
 
 fn json_error(e: &serde_json::Error, path: &Path, line: usize) -> SnapshotError {
@@ -350,7 +364,56 @@ fn json_error(e: &serde_json::Error, path: &Path, line: usize) -> SnapshotError 
             path: path.to_path_buf(),
             line,
             column: e.column(),
-            detail: e.to_string(),
+            detail: super::text::without_position(&e.to_string()).to_owned(),
+        }
+    }
+}
+
+/// The longest line read: 64 MiB. The longest real line is a user with PingOne's limit of
+/// 10,000 group memberships (about 1 MB); anything longer is not a snapshot's.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// Writes through to `w`, keeping a CRC-32 of everything written.
+struct Crc<W> {
+    w: W,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for Crc<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.w.write(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// Reads one line (up to and including `\n`) into `buf`, at most `max` bytes: `Ok(None)` at the
+/// end of the input, `Err(len)` when the line is longer than `max`.
+fn read_line_capped<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Result<Option<usize>, usize>> {
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(Ok((!buf.is_empty()).then_some(buf.len())));
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if buf.len() + take > max {
+            return Ok(Err(buf.len() + take));
+        }
+        buf.extend_from_slice(&chunk[..take]);
+        r.consume(take);
+        if done {
+            return Ok(Ok(Some(buf.len())));
         }
     }
 }
@@ -358,11 +421,15 @@ fn json_error(e: &serde_json::Error, path: &Path, line: usize) -> SnapshotError 
 impl Snapshot {
     /// Serialises to the file format: JSON Lines, a header line first (format marker, version,
     /// meta, coverage, environment), then one entity per line, then a line of counts.
-    pub fn to_writer<W: Write>(&self, mut w: W) -> std::io::Result<()> {
+    pub fn to_writer<W: Write>(&self, w: W) -> std::io::Result<()> {
         fn line<W: Write, T: Serialize>(w: &mut W, rec: &T) -> std::io::Result<()> {
             serde_json::to_writer(&mut *w, rec)?;
             w.write_all(b"\n")
         }
+        let mut w = Crc {
+            w,
+            crc: crc32fast::Hasher::new(),
+        };
         line(
             &mut w,
             &HeaderOut {
@@ -372,6 +439,7 @@ impl Snapshot {
                 coverage: &self.coverage,
                 environment: &self.environment,
                 counts: self.counts(),
+                checksum: "crc32",
             },
         )?;
         for x in &self.populations {
@@ -392,8 +460,15 @@ impl Snapshot {
         for x in &self.gateways {
             line(&mut w, &RecordOut::Gateway(x))?;
         }
-        line(&mut w, &RecordOut::End(self.counts()))?;
-        w.flush()
+        let crc = format!("{:08x}", w.crc.clone().finalize());
+        line(
+            &mut w.w,
+            &RecordOut::End(EndLine {
+                counts: self.counts(),
+                crc32: Some(crc),
+            }),
+        )?;
+        w.w.flush()
     }
 
     fn counts(&self) -> Counts {
@@ -412,7 +487,9 @@ impl Snapshot {
         Snapshot::from_reader(bytes, path)
     }
 
-    /// Parses the file format line by line, never holding more than one line of the file.
+    /// Parses the file format line by line, never holding more than one line of the file (and
+    /// no line longer than [`MAX_LINE`]). Checks what the format promises: the header's counts,
+    /// the end line's counts and checksum, and nothing after the end line.
     pub fn from_reader<R: BufRead>(mut r: R, path: &Path) -> Result<Snapshot, SnapshotError> {
         let read_err = |source| SnapshotError::Read {
             path: path.to_path_buf(),
@@ -422,13 +499,39 @@ impl Snapshot {
             path: path.to_path_buf(),
             detail,
         };
+        let malformed = |line: usize, detail: String| SnapshotError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column: 1,
+            detail,
+        };
+        let mut crc = crc32fast::Hasher::new();
         let mut buf = Vec::new();
-        // The header: skip leading blank lines; anything else must be our marker line.
         let mut line_no = 0;
+        // One line, capped; the checksum covers every byte read before the end line.
+        let mut next_line =
+            |buf: &mut Vec<u8>, line_no: &mut usize, crc: &mut crc32fast::Hasher| {
+                *line_no += 1;
+                match read_line_capped(&mut r, buf, MAX_LINE).map_err(read_err)? {
+                    Ok(Some(_)) => Ok(true),
+                    Ok(None) => Ok(false),
+                    Err(_) => Err(malformed(
+                        *line_no,
+                        format!(
+                            "a line longer than {} MiB: not a snapshot's",
+                            MAX_LINE >> 20
+                        ),
+                    )),
+                }
+                .inspect(|&more| {
+                    if more && !buf.starts_with(b"{\"end\"") {
+                        crc.update(buf);
+                    }
+                })
+            };
+        // The header: skip leading blank lines; anything else must be our marker line.
         loop {
-            buf.clear();
-            line_no += 1;
-            if r.read_until(b'\n', &mut buf).map_err(read_err)? == 0 {
+            if !next_line(&mut buf, &mut line_no, &mut crc)? {
                 return Err(SnapshotError::Empty {
                     path: path.to_path_buf(),
                 });
@@ -442,8 +545,14 @@ impl Snapshot {
             return Err(not_snapshot("not JSON".into()));
         }
         let header: Header = serde_json::from_slice(&buf).map_err(|e| {
-            if e.is_syntax() || e.is_eof() {
-                not_snapshot(format!("its first line is not a JSON object: {e}"))
+            if e.is_eof() {
+                SnapshotError::Truncated {
+                    path: path.to_path_buf(),
+                    line: line_no,
+                    column: e.column(),
+                }
+            } else if e.is_syntax() {
+                not_snapshot("its first line is not a JSON object".into())
             } else {
                 json_error(&e, path, line_no)
             }
@@ -461,6 +570,16 @@ impl Snapshot {
             Some(v) if v >= 1 => {}
             _ => return Err(not_snapshot("no valid \"version\"".into())),
         }
+        let checksummed = match header.checksum.as_deref() {
+            None => false,
+            Some("crc32") => true,
+            Some(other) => {
+                return Err(not_snapshot(format!(
+                    "an unknown checksum {:?}",
+                    super::text::truncate(other, 20)
+                )));
+            }
+        };
         let mut s = Snapshot {
             meta: header
                 .meta
@@ -470,18 +589,16 @@ impl Snapshot {
             ..Snapshot::default()
         };
         // Sized once from the header (bounded, in case the header lies): no doubling at 100k users.
-        let cap = |n: usize| n.min(10_000_000);
-        s.populations.reserve_exact(cap(header.counts.populations));
-        s.users.reserve_exact(cap(header.counts.users));
-        s.groups.reserve_exact(cap(header.counts.groups));
-        s.roles.reserve_exact(cap(header.counts.roles));
-        s.applications
-            .reserve_exact(cap(header.counts.applications));
-        s.gateways.reserve_exact(cap(header.counts.gateways));
+        let said = header.counts.unwrap_or_default();
+        let cap = |n: usize| n.min(1_000_000);
+        s.populations.reserve_exact(cap(said.populations));
+        s.users.reserve_exact(cap(said.users));
+        s.groups.reserve_exact(cap(said.groups));
+        s.roles.reserve_exact(cap(said.roles));
+        s.applications.reserve_exact(cap(said.applications));
+        s.gateways.reserve_exact(cap(said.gateways));
         loop {
-            buf.clear();
-            line_no += 1;
-            if r.read_until(b'\n', &mut buf).map_err(read_err)? == 0 {
+            if !next_line(&mut buf, &mut line_no, &mut crc)? {
                 return Err(SnapshotError::Truncated {
                     path: path.to_path_buf(),
                     line: line_no - 1,
@@ -506,17 +623,49 @@ impl Snapshot {
                 Record::Role(x) => s.roles.push(*x),
                 Record::Application(x) => s.applications.push(*x),
                 Record::Gateway(x) => s.gateways.push(*x),
-                Record::End(counts) => {
-                    if counts != s.counts() {
-                        return Err(SnapshotError::Malformed {
-                            path: path.to_path_buf(),
-                            line: line_no,
-                            column: 1,
-                            detail: format!(
-                                "its last line counts {counts} but the file holds {}: take the snapshot again",
-                                s.counts()
+                Record::End(end) => {
+                    let end_line = line_no;
+                    let has = s.counts();
+                    if end.counts != has {
+                        return Err(malformed(
+                            end_line,
+                            format!(
+                                "its last line counts {} but the file holds {has}: take the snapshot again",
+                                end.counts
                             ),
-                        });
+                        ));
+                    }
+                    if header.counts.is_some_and(|c| c != has) {
+                        return Err(malformed(
+                            1,
+                            format!(
+                                "its header counts {said} but the file holds {has}: take the snapshot again"
+                            ),
+                        ));
+                    }
+                    match (&end.crc32, checksummed) {
+                        (Some(want), _) => {
+                            let got = format!("{:08x}", crc.clone().finalize());
+                            if *want != got {
+                                return Err(malformed(
+                                    end_line,
+                                    "its checksum does not match its contents (the file was changed or damaged): take the snapshot again".into(),
+                                ));
+                            }
+                        }
+                        (None, true) => {
+                            return Err(malformed(
+                                end_line,
+                                "its header promises a checksum that its last line lacks".into(),
+                            ));
+                        }
+                        (None, false) => {}
+                    }
+                    // Nothing may follow the end line but blank lines.
+                    while next_line(&mut buf, &mut line_no, &mut crc)? {
+                        if !buf.iter().all(u8::is_ascii_whitespace) {
+                            return Err(malformed(line_no, "data after the end line".into()));
+                        }
                     }
                     return Ok(s);
                 }
@@ -524,29 +673,52 @@ impl Snapshot {
         }
     }
 
+    /// Reads a snapshot file. Only a regular file is read: a FIFO with no writer would block
+    /// forever and a device like `/dev/zero` never ends.
     pub fn read(path: &Path) -> Result<Snapshot, SnapshotError> {
-        let file = fs::File::open(path).map_err(|source| SnapshotError::Read {
+        let read_err = |source: std::io::Error| SnapshotError::Read {
             path: path.to_path_buf(),
-            source,
-        })?;
+            source: plain_io(source),
+        };
+        let meta = fs::metadata(path).map_err(read_err)?;
+        if !meta.is_file() {
+            return Err(SnapshotError::NotASnapshot {
+                path: path.to_path_buf(),
+                detail: if meta.is_dir() {
+                    "it is a directory".into()
+                } else {
+                    "it is a device, a pipe or a socket, not a regular file".into()
+                },
+            });
+        }
+        let file = fs::File::open(path).map_err(read_err)?;
         Snapshot::from_reader(BufReader::with_capacity(1 << 16, file), path)
     }
 
     /// Writes atomically: a temporary file in the same directory, readable by the owner only
     /// (snapshots hold personal data), renamed over `path` once complete.
     pub fn write(&self, path: &Path) -> Result<(), SnapshotError> {
-        let err = |source| SnapshotError::Write {
+        let err = |source: std::io::Error| SnapshotError::Write {
             path: path.to_path_buf(),
-            source,
+            source: plain_io(source),
         };
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        if !dir.is_dir() {
+            return Err(err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("the directory {} does not exist", dir.display()),
+            )));
+        }
         let tmp = tempfile::Builder::new()
             .prefix(".pingscope-snapshot-")
             .tempfile_in(dir)
             .map_err(err)?;
+        // Removed on every exit path: by its drop, and by the signal handler (see
+        // `remove_unfinished`) when SIGINT or SIGTERM ends the process mid-write.
+        let _pending = Pending::register(tmp.path());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -559,6 +731,58 @@ impl Snapshot {
         tmp.as_file().sync_all().map_err(err)?;
         tmp.persist(path).map_err(|e| err(e.error))?;
         Ok(())
+    }
+}
+
+/// An OS error without the path context some libraries add (a temporary file's name means
+/// nothing to the user; the message names the target file already).
+fn plain_io(e: std::io::Error) -> std::io::Error {
+    // The OS error may sit under a wrapper that adds the path: find it.
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if let Some(code) = c
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+        {
+            return std::io::Error::from_raw_os_error(code);
+        }
+        cause = c.source();
+    }
+    // tempfile names the temporary file: "... at path \"/dir/.pingscope-snapshot-XXXX\"".
+    let msg = e.to_string();
+    match msg.find(" at path ") {
+        Some(i) => std::io::Error::new(e.kind(), &msg[..i]),
+        None => e,
+    }
+}
+
+/// Temporary files being written right now, for the signal handler.
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+struct Pending(PathBuf);
+
+impl Pending {
+    fn register(path: &Path) -> Pending {
+        let mut list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+        list.push(path.to_path_buf());
+        Pending(path.to_path_buf())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+        list.retain(|p| p != &self.0);
+    }
+}
+
+/// Removes the temporary files of snapshot writes still under way. For a signal handler that is
+/// about to end the process: no partial file is left beside the target.
+pub fn remove_unfinished() {
+    // Called from a handler thread (not from signal context): waiting for the lock is safe.
+    let list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+    for p in list.iter() {
+        let _ = fs::remove_file(p);
     }
 }
 

@@ -3,7 +3,10 @@
 //! Every string from the API can carry escape sequences (which a terminal would obey), other
 //! control characters, or bidirectional overrides (which make text lie about its order). Before
 //! such a string reaches a terminal, C0 controls become their visible Control Pictures (ESC shows
-//! as ␛), and C1 controls, bidi overrides and isolates, and line/paragraph separators become U+FFFD.
+//! as ␛), and C1 controls, bidi overrides and isolates, line/paragraph separators and zero-width
+//! characters (U+200B-U+200D, U+2060, U+FEFF) become U+FFFD. Zero-width characters are made
+//! visible rather than dropped: `ad\u{200B}min` must not pass for `admin` in an audit, and a
+//! joiner outside an emoji makes terminals disagree about a line's width.
 
 use std::borrow::Cow;
 
@@ -41,8 +44,22 @@ fn is_line_break(c: char) -> bool {
     matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// Zero-width space, non-joiner, joiner, word joiner, byte-order mark.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
 fn needs_cleaning(c: char) -> bool {
-    c.is_control() || is_bidi_control(c) || is_line_break(c)
+    c.is_control() || is_bidi_control(c) || is_line_break(c) || is_zero_width(c)
+}
+
+/// An error message without the " at line L column C" serde_json appends: pingscope says where
+/// itself (a file's line, an endpoint), once.
+pub fn without_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains(" column ") => &msg[..i],
+        _ => msg,
+    }
 }
 
 /// The string with every control character and bidi override made visible and harmless.
@@ -99,6 +116,18 @@ mod tests {
         assert_eq!(sanitize("evil\u{202e}gnp.exe"), "evil\u{FFFD}gnp.exe");
         assert_eq!(sanitize("del\u{7f}"), "del␡");
         assert_eq!(sanitize("a\u{2028}b\u{85}c"), "a\u{FFFD}b\u{FFFD}c");
+        // Zero-width characters show: "ad\u{200B}min" cannot pass for "admin".
+        assert_eq!(sanitize("ad\u{200B}min"), "ad\u{FFFD}min");
+        for zw in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'] {
+            let input = format!("x{zw}y");
+            let out = sanitize(&input);
+            assert_eq!(out.width(), 3, "{zw:?} is one visible column");
+        }
+        assert_eq!(
+            without_position("expected value at line 1 column 5"),
+            "expected value"
+        );
+        assert_eq!(without_position("no position here"), "no position here");
         for out in [
             sanitize("\u{1b}]52;c;AAAA\u{7}"),
             sanitize("\u{2066}x\u{2069}"),

@@ -34,6 +34,50 @@ struct TokenResponse {
     expires_in: Option<u64>,
 }
 
+/// The longest a token fetch may take, retries included, and one attempt of it.
+const TOKEN_DEADLINE: Duration = Duration::from_secs(60);
+const TOKEN_ATTEMPT: Duration = Duration::from_secs(20);
+
+/// The longest token lifetime believed: a week (PingOne's are an hour).
+const MAX_TTL_SECS: u64 = 7 * 86_400;
+
+/// Reads a token endpoint's success body, saying precisely what is wrong with a bad one.
+fn token_response(body: &[u8]) -> Result<TokenResponse, String> {
+    let v: serde_json::Value = super::http::parse_json(body)
+        .map(|(v, _)| v)
+        .map_err(|e| format!("the token response is {e}"))?;
+    let Some(obj) = v.as_object() else {
+        return Err("the token response is not a JSON object".into());
+    };
+    let access_token = match obj.get("access_token") {
+        Some(serde_json::Value::String(t)) if !t.is_empty() => t.clone(),
+        Some(_) => return Err("the token response's access_token is not a token".into()),
+        None => return Err("the token response has no access_token".into()),
+    };
+    let expires_in = match obj.get("expires_in") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(e) => {
+            let secs = e
+                .as_u64()
+                .or_else(|| e.as_str().and_then(|s| s.trim().parse::<u64>().ok()))
+                .filter(|s| *s <= MAX_TTL_SECS);
+            match secs {
+                Some(s) => Some(s),
+                None => {
+                    let shown = crate::model::text::truncate(&e.to_string(), 40);
+                    return Err(format!(
+                        "the token response's expires_in ({shown}) is not a lifetime in seconds"
+                    ));
+                }
+            }
+        }
+    };
+    Ok(TokenResponse {
+        access_token,
+        expires_in,
+    })
+}
+
 impl TokenCache {
     fn valid(&self) -> Option<Token> {
         let guard = self.current.lock().unwrap_or_else(|p| p.into_inner());
@@ -49,6 +93,7 @@ impl TokenCache {
         http: &reqwest::Client,
         conn: &Connection,
         counters: &Counters,
+        request_timeout: Duration,
     ) -> Result<Token, ApiError> {
         if let Some(t) = self.valid() {
             return Ok(t);
@@ -59,7 +104,7 @@ impl TokenCache {
         }
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         counters.token_requests.fetch_add(1, Ordering::Relaxed);
-        let token = fetch(http, conn, generation).await?;
+        let token = fetch(http, conn, generation, request_timeout).await?;
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
         Ok(token)
     }
@@ -77,6 +122,7 @@ async fn fetch(
     http: &reqwest::Client,
     conn: &Connection,
     generation: u64,
+    request_timeout: Duration,
 ) -> Result<Token, ApiError> {
     let url = conn.token_url();
     let mut form = vec![("grant_type", "client_credentials")];
@@ -96,13 +142,28 @@ async fn fetch(
         .unwrap_or("the auth server")
         .to_owned();
     let mut last = None;
-    // Token requests retry transient failures a few times; credentials errors are final.
+    // Token requests retry transient failures a few times, all within TOKEN_DEADLINE;
+    // credentials errors are final.
+    let total = TOKEN_DEADLINE.min(request_timeout * 2);
+    let per_attempt = TOKEN_ATTEMPT.min(request_timeout);
+    let deadline = Instant::now() + total;
     for attempt in 0..4u32 {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            last = Some(ApiError::Network {
+                host: host.clone(),
+                detail: format!(
+                    "no token within {:.0} s (the token endpoint is too slow)",
+                    total.as_secs_f64()
+                ),
+            });
+            break;
+        }
         let Some(r) = req.try_clone() else { break };
-        let resp = match r.form(&form).send().await {
+        let resp = match r.timeout(left.min(per_attempt)).form(&form).send().await {
             Ok(resp) => resp,
             Err(e) => {
                 last = Some(ApiError::Network {
@@ -118,11 +179,30 @@ async fn fetch(
             }
         };
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.unwrap_or_default();
+        let body = match super::http::read_body(resp, 1 << 20).await {
+            Ok(b) => b,
+            Err(super::http::BodyError::TooLarge) => {
+                return Err(ApiError::Decode {
+                    path: format!("/{}/as/token", conn.auth_environment_id),
+                    detail: "the token response is larger than 1 MiB: not a token".into(),
+                });
+            }
+            Err(super::http::BodyError::Network(e)) => {
+                last = Some(ApiError::Network {
+                    host: host.clone(),
+                    detail: if e.is_timeout() {
+                        "timed out reading the token".into()
+                    } else {
+                        "the connection broke while reading the token".into()
+                    },
+                });
+                continue;
+            }
+        };
         if (200..300).contains(&status) {
-            let t: TokenResponse = serde_json::from_slice(&body).map_err(|_| ApiError::Decode {
+            let t = token_response(&body).map_err(|detail| ApiError::Decode {
                 path: format!("/{}/as/token", conn.auth_environment_id),
-                detail: "the token response has no access_token".into(),
+                detail,
             })?;
             let ttl = Duration::from_secs(t.expires_in.unwrap_or(3600).max(1));
             // Refresh early: a minute before expiry, or a quarter of a short lifetime.

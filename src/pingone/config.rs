@@ -72,7 +72,18 @@ pub struct Tuning {
     pub max_retry_after: Duration,
     /// First back-off step for 5xx and network errors (doubles each attempt, with jitter).
     pub backoff_base: Duration,
+    /// The most one request may take, connecting, headers and body together.
+    pub request_timeout: Duration,
+    /// The time a whole load may spend on failed attempts and waits before retrying: past it,
+    /// a failure is reported (and recorded as a gap) instead of retried.
+    pub retry_budget: Duration,
+    /// The largest response body read (see [`MAX_BODY`]).
+    pub max_body: usize,
 }
+
+/// 64 MiB: a page of 1,000 users with every attribute is about 2 MB, so a body 30 times that is
+/// not a page of PingOne's: it is refused rather than held in memory.
+pub const MAX_BODY: usize = 64 << 20;
 
 impl Default for Tuning {
     fn default() -> Self {
@@ -84,6 +95,9 @@ impl Default for Tuning {
             max_attempts: 10,
             max_retry_after: Duration::from_secs(30),
             backoff_base: Duration::from_millis(250),
+            request_timeout: Duration::from_secs(90),
+            retry_budget: Duration::from_secs(300),
+            max_body: MAX_BODY,
         }
     }
 }

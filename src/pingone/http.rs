@@ -24,6 +24,10 @@ pub struct Counters {
     pub throttled: AtomicU64,
     pub retried: AtomicU64,
     pub token_requests: AtomicU64,
+    /// Milliseconds spent on failed attempts and on waiting to retry, over the whole load.
+    pub retry_spent_ms: AtomicU64,
+    /// Requests waiting to be retried right now.
+    pub waiting: AtomicU64,
 }
 
 impl Counters {
@@ -35,6 +39,9 @@ impl Counters {
     }
     pub fn retried(&self) -> u64 {
         self.retried.load(Ordering::Relaxed)
+    }
+    pub fn waiting(&self) -> u64 {
+        self.waiting.load(Ordering::Relaxed)
     }
 }
 
@@ -191,6 +198,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .connect_timeout(tuning.connect_timeout)
             .read_timeout(tuning.read_timeout)
+            .timeout(tuning.request_timeout)
             .user_agent(concat!(
                 "pingscope/",
                 env!("CARGO_PKG_VERSION"),
@@ -228,13 +236,28 @@ impl Client {
     pub async fn authenticate(&self) -> Result<(), ApiError> {
         self.inner
             .tokens
-            .get(&self.inner.http, &self.inner.conn, &self.inner.counters)
+            .get(
+                &self.inner.http,
+                &self.inner.conn,
+                &self.inner.counters,
+                self.inner.tuning.request_timeout,
+            )
             .await
             .map(|_| ())
     }
 
     /// GET a Management API URL and parse the JSON body, retrying what is worth retrying.
     pub async fn get(&self, url: &str, resource: Resource) -> Result<Value, ApiError> {
+        self.get_lenient(url, resource).await.map(|(v, _)| v)
+    }
+
+    /// [`Client::get`], reading a body with lone UTF-16 surrogate escapes (which strict JSON
+    /// refuses) by replacing them with U+FFFD; also returns how many were replaced.
+    pub async fn get_lenient(
+        &self,
+        url: &str,
+        resource: Resource,
+    ) -> Result<(Value, usize), ApiError> {
         let url = Url::parse(url).map_err(|e| ApiError::Decode {
             path: url.to_owned(),
             detail: format!("bad URL: {e}"),
@@ -260,9 +283,15 @@ impl Client {
             // Taken last, right before sending: waiting for a slot must not age the token.
             let token = inner
                 .tokens
-                .get(&inner.http, &inner.conn, &inner.counters)
+                .get(
+                    &inner.http,
+                    &inner.conn,
+                    &inner.counters,
+                    inner.tuning.request_timeout,
+                )
                 .await?;
             inner.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let started = Instant::now();
             let sent = inner
                 .http
                 .get(url.clone())
@@ -278,9 +307,18 @@ impl Client {
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
-                    match resp.bytes().await {
+                    match read_body(resp, inner.tuning.max_body).await {
                         Ok(body) => Ok((status, retry_after, body)),
-                        Err(e) => Err(network_error(&url, &e)),
+                        Err(BodyError::TooLarge) => {
+                            return Err(ApiError::Decode {
+                                path,
+                                detail: format!(
+                                    "the response is larger than {} MiB, far beyond any page of PingOne's: refused",
+                                    inner.tuning.max_body >> 20
+                                ),
+                            });
+                        }
+                        Err(BodyError::Network(e)) => Err(network_error(&url, &e)),
                     }
                 }
                 Err(e) => Err(network_error(&url, &e)),
@@ -289,10 +327,7 @@ impl Client {
             let retryable_wait = match result {
                 Ok((status, _, body)) if status.is_success() => {
                     inner.limiter.on_success();
-                    return serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
-                        path,
-                        detail: format!("not JSON ({e})"),
-                    });
+                    return parse_json(&body).map_err(|detail| ApiError::Decode { path, detail });
                 }
                 Ok((StatusCode::TOO_MANY_REQUESTS, retry_after, _)) => {
                     inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -325,8 +360,20 @@ impl Client {
                 if attempt >= inner.tuning.max_attempts {
                     return Err(err);
                 }
+                // Keep the whole load's retrying within its budget: a server that hangs or
+                // fails every request must end the load, not stretch it without bound.
+                let cost = started.elapsed() + wait;
+                let spent = inner
+                    .counters
+                    .retry_spent_ms
+                    .fetch_add(cost.as_millis() as u64, Ordering::Relaxed);
+                if Duration::from_millis(spent) + cost > inner.tuning.retry_budget {
+                    return Err(err);
+                }
                 inner.counters.retried.fetch_add(1, Ordering::Relaxed);
+                inner.counters.waiting.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(wait).await;
+                inner.counters.waiting.fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
@@ -337,6 +384,63 @@ impl Client {
         let ceiling = (base * 2f64.powi(attempt.min(16) as i32)).min(30.0);
         Duration::from_secs_f64(ceiling * (0.5 + fastrand::f64() * 0.5))
     }
+}
+
+pub(super) enum BodyError {
+    TooLarge,
+    Network(reqwest::Error),
+}
+
+/// Reads a body chunk by chunk, refusing one larger than `max` (announced or not).
+pub(super) async fn read_body(
+    mut resp: reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Network)? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses a JSON body; lone surrogate escapes are repaired (see
+/// [`super::wire::repair_lone_surrogates`]). The error is one line, without serde's position.
+pub fn parse_json(body: &[u8]) -> Result<(Value, usize), String> {
+    match serde_json::from_slice(body) {
+        Ok(v) => Ok((v, 0)),
+        Err(e) => {
+            if let Some((fixed, n)) = super::wire::repair_lone_surrogates(body) {
+                if let Ok(v) = serde_json::from_slice(&fixed) {
+                    return Ok((v, n));
+                }
+            }
+            Err(not_json(body, &e))
+        }
+    }
+}
+
+/// "not JSON (an HTML page)", "not JSON (it ends early)", ...
+pub fn not_json(body: &[u8], e: &serde_json::Error) -> String {
+    let start = body.iter().find(|b| !b.is_ascii_whitespace());
+    if start == Some(&b'<') {
+        return "not JSON but an HTML page (a proxy, a login page or the wrong URL?)".into();
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "an empty body where JSON was expected".into();
+    }
+    if e.is_eof() {
+        return "not JSON: the body ends early (cut off)".into();
+    }
+    format!(
+        "not JSON ({})",
+        crate::model::text::without_position(&e.to_string())
+    )
 }
 
 fn http_error(status: u16, resource: Resource, path: &str, body: &[u8]) -> ApiError {

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, Resource};
 use super::http::Client;
-use super::wire::{decode, get_all};
+use super::wire::{Listing, decode, get_all};
 use crate::model::*;
 
 /// What a load reports while it runs.
@@ -97,6 +97,19 @@ impl Ledger {
         }
     }
 
+    /// Items whose lone UTF-16 surrogates were replaced by U+FFFD: kept, and flagged.
+    fn repaired(&self, stage: Stage, ids: &[String]) {
+        for id in ids {
+            self.push(Gap {
+                stage,
+                entity: Some(Id::new(id)),
+                status: None,
+                code: Some("REPAIRED_TEXT".into()),
+                message: "its text held lone UTF-16 surrogates, shown as U+FFFD".into(),
+            });
+        }
+    }
+
     fn set(&self, stage: Stage, state: StageState, done: u64, total: Option<u64>) {
         self.coverage
             .lock()
@@ -122,7 +135,11 @@ async fn collection<T: DeserializeOwned>(
     resource: Resource,
 ) -> (Vec<T>, Option<ApiError>) {
     match get_all(client, &url, key, resource).await {
-        Ok(items) => {
+        Ok(Listing {
+            items,
+            problem,
+            repaired,
+        }) => {
             let total = items.len() as u64;
             let (good, bad) = decode::<T>(items, key.trim_end_matches('s'));
             for message in &bad {
@@ -134,7 +151,17 @@ async fn collection<T: DeserializeOwned>(
                     message: message.clone(),
                 });
             }
-            let state = if bad.is_empty() {
+            ledger.repaired(stage, &repaired);
+            if let Some(p) = &problem {
+                ledger.push(Gap {
+                    stage,
+                    entity: None,
+                    status: None,
+                    code: Some("INCOMPLETE_LISTING".into()),
+                    message: format!("{}: {p}", stage.label()),
+                });
+            }
+            let state = if bad.is_empty() && problem.is_none() {
                 StageState::Complete
             } else {
                 StageState::Partial
@@ -176,21 +203,42 @@ async fn per_entity<T: DeserializeOwned + Send>(
     let ok = AtomicU64::new(0);
     let forbidden = AtomicU64::new(0);
     let abandoned = AtomicBool::new(false);
+    // Entities read with an item that could not be decoded (the item is lost, and recorded).
+    let damaged = AtomicU64::new(0);
     let last_report = Mutex::new(Instant::now());
     let concurrency = 64;
     let results: Vec<(usize, Fetched<T>)> = futures::stream::iter(ids.iter().enumerate())
         .map(|(i, id)| {
             let url = url_of(id);
-            let (done, ok, forbidden, abandoned, last_report) =
-                (&done, &ok, &forbidden, &abandoned, &last_report);
+            let (done, ok, forbidden, abandoned, last_report, damaged) =
+                (&done, &ok, &forbidden, &abandoned, &last_report, &damaged);
             async move {
                 if abandoned.load(Ordering::Relaxed) {
                     return (i, Fetched::Failed);
                 }
                 let r = match get_all(client, &url, key, resource).await {
-                    Ok(items) => {
+                    Ok(Listing {
+                        problem: Some(p), ..
+                    }) => {
+                        // Part of this entity's list: not read, rather than read short.
+                        ledger.push(Gap {
+                            stage,
+                            entity: Some(id.clone()),
+                            status: None,
+                            code: Some("INCOMPLETE_LISTING".into()),
+                            message: p,
+                        });
+                        Fetched::Failed
+                    }
+                    Ok(Listing {
+                        items, repaired, ..
+                    }) => {
                         ok.fetch_add(1, Ordering::Relaxed);
+                        ledger.repaired(stage, &repaired);
                         let (good, bad) = decode::<T>(items, key);
+                        if !bad.is_empty() {
+                            damaged.fetch_add(1, Ordering::Relaxed);
+                        }
                         for message in bad {
                             ledger.push(Gap {
                                 stage,
@@ -242,7 +290,7 @@ async fn per_entity<T: DeserializeOwned + Send>(
         .collect();
     let failed = out.iter().filter(|r| matches!(r, Fetched::Failed)).count() as u64;
     let read = total - failed;
-    let state = if failed == 0 {
+    let state = if failed == 0 && damaged.load(Ordering::Relaxed) == 0 {
         StageState::Complete
     } else if read == 0 && total > 0 {
         StageState::Failed

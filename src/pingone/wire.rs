@@ -1,5 +1,11 @@
-//! PingOne's collection envelope and cursor paging, and lenient decoding: an item that does not
-//! parse is reported and skipped, never allowed to sink the page it came in.
+//! PingOne's collection envelope and cursor paging, read so that a broken answer can never pass
+//! for a complete one, and lenient decoding: an item that does not parse is reported and
+//! skipped, never allowed to sink the page it came in.
+//!
+//! What makes a listing incomplete (reported in [`Listing::problem`], with what was read kept):
+//! a page without `_embedded` that does not say it is empty (`count` or `size` 0); fewer items
+//! than the collection's `count` said it holds; pages that keep coming without items, or past
+//! the `count`. A page that is not JSON, or a paging link that loops, is an error.
 
 use std::collections::HashSet;
 
@@ -9,35 +15,166 @@ use serde_json::Value;
 use super::error::{ApiError, Resource};
 use super::http::Client;
 
+/// Consecutive pages without items, each with a `next` link, after which a listing stops: a
+/// real collection does not page through empty pages.
+pub const MAX_EMPTY_PAGES: u32 = 3;
+
+/// All that was read of a collection, and why it may be incomplete.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub items: Vec<Value>,
+    /// Why the items are not the whole collection; `None` when the API said they are.
+    pub problem: Option<String>,
+    /// Items whose text held lone UTF-16 surrogates, replaced by U+FFFD: their ids (or
+    /// positions) for the coverage ledger.
+    pub repaired: Vec<String>,
+}
+
+/// What one page says, read without trusting it.
+#[derive(Debug, PartialEq)]
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next: Option<String>,
+    /// The collection's total as this page reports it (`count`).
+    pub count: Option<u64>,
+    /// The page says it is empty (`count` or `size` 0), so a missing `_embedded` is no gap.
+    pub says_empty: bool,
+    /// `_embedded` (or its key) is absent.
+    pub no_items_key: bool,
+}
+
+/// Reads one page body. Errors only for a body that is not an envelope at all.
+pub fn read_page(body: Value, key: &str) -> Result<Page, String> {
+    let Value::Object(mut top) = body else {
+        return Err("the page is not a JSON object".into());
+    };
+    let num = |v: Option<&Value>| v.and_then(Value::as_u64);
+    let count = num(top.get("count"));
+    let size = num(top.get("size"));
+    let next = top
+        .get("_links")
+        .and_then(|l| l.get("next"))
+        .and_then(|n| n.get("href"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let embedded = top.remove("_embedded");
+    let (items, no_items_key) = match embedded {
+        None | Some(Value::Null) => (Vec::new(), true),
+        Some(Value::Object(mut e)) => match e.remove(key) {
+            Some(Value::Array(list)) => (list, false),
+            None | Some(Value::Null) => (Vec::new(), true),
+            Some(_) => return Err(format!("_embedded.{key} is not a list")),
+        },
+        Some(_) => return Err("_embedded is not an object".into()),
+    };
+    Ok(Page {
+        items,
+        next,
+        count,
+        says_empty: count == Some(0) || size == Some(0),
+        no_items_key,
+    })
+}
+
+/// Follows the pages of a listing, deciding when what was read is the whole of it.
+#[derive(Default)]
+pub struct Pager {
+    listing: Listing,
+    last_count: Option<u64>,
+    empty_run: u32,
+}
+
+impl Pager {
+    /// Takes one page; returns the next URL to read, or `None` when the listing ends.
+    pub fn take(&mut self, page: Page) -> Option<String> {
+        let l = &mut self.listing;
+        if page.no_items_key && !page.says_empty && l.problem.is_none() {
+            l.problem = Some(if page.count.is_some() {
+                format!(
+                    "a page without items although the collection reports {} (no _embedded)",
+                    page.count.unwrap_or_default()
+                )
+            } else {
+                "a page came without _embedded and did not say it was empty".into()
+            });
+        }
+        if page.count.is_some() {
+            self.last_count = page.count;
+        }
+        let got = page.items.len();
+        l.items.extend(page.items);
+        let next = page.next?;
+        if got == 0 {
+            self.empty_run += 1;
+            if self.empty_run >= MAX_EMPTY_PAGES {
+                l.problem.get_or_insert_with(|| {
+                    format!(
+                        "stopped after {MAX_EMPTY_PAGES} pages in a row came without items but with a next link"
+                    )
+                });
+                return None;
+            }
+        } else {
+            self.empty_run = 0;
+        }
+        if let Some(c) = self.last_count {
+            // More pages than the total allows (a page of the API holds at least one item).
+            if l.items.len() as u64 > c.saturating_mul(2).saturating_add(1000) {
+                l.problem.get_or_insert_with(|| {
+                    format!("stopped: pages kept coming past the {c} items the collection reports")
+                });
+                return None;
+            }
+        }
+        Some(next)
+    }
+
+    /// The listing, with the total checked.
+    pub fn finish(mut self) -> Listing {
+        if let Some(c) = self.last_count {
+            let read = self.listing.items.len() as u64;
+            if read < c && self.listing.problem.is_none() {
+                self.listing.problem = Some(format!(
+                    "read {read} of the {c} items the collection reports (no further page was offered)"
+                ));
+            }
+        }
+        self.listing
+    }
+}
+
 /// All items of a collection, following `_links.next.href` until it is absent.
 pub async fn get_all(
     client: &Client,
     first: &str,
     key: &str,
     resource: Resource,
-) -> Result<Vec<Value>, ApiError> {
-    let mut items = Vec::new();
+) -> Result<Listing, ApiError> {
     let mut url = first.to_owned();
     let mut seen = HashSet::new();
+    let mut pager = Pager::default();
+    let mut repaired = Vec::new();
     loop {
-        let page = client.get(&url, resource).await?;
+        let (body, fixed) = client.get_lenient(&url, resource).await?;
         let path = || url.split('?').next().unwrap_or_default().to_owned();
-        match page.pointer(&format!("/_embedded/{key}")) {
-            Some(Value::Array(list)) => items.extend(list.iter().cloned()),
-            // An empty collection may come without `_embedded`.
-            None => {}
-            Some(_) => {
-                return Err(ApiError::Decode {
-                    path: path(),
-                    detail: format!("_embedded.{key} is not a list"),
-                });
-            }
+        let page = read_page(body, key).map_err(|detail| ApiError::Decode {
+            path: path(),
+            detail,
+        })?;
+        if fixed > 0 {
+            repaired.extend(
+                page.items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| has_replacement(item))
+                    .map(|(i, item)| {
+                        item.get("id")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| format!("#{i}"), str::to_owned)
+                    }),
+            );
         }
-        let next = page
-            .pointer("/_links/next/href")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        match next {
+        match pager.take(page) {
             Some(n) if n == url || !seen.insert(n.clone()) => {
                 return Err(ApiError::Decode {
                     path: path(),
@@ -45,9 +182,80 @@ pub async fn get_all(
                 });
             }
             Some(n) => url = n,
-            None => return Ok(items),
+            None => {
+                let mut listing = pager.finish();
+                listing.repaired = repaired;
+                return Ok(listing);
+            }
         }
     }
+}
+
+/// Does any string in the value hold U+FFFD (where a lone surrogate was replaced)?
+fn has_replacement(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\u{FFFD}'),
+        Value::Array(a) => a.iter().any(has_replacement),
+        Value::Object(o) => o.values().any(has_replacement),
+        _ => false,
+    }
+}
+
+/// Replaces every `\uXXXX` escape of a lone UTF-16 surrogate (which a Java service can emit, and
+/// which strict JSON parsers refuse) with `\uFFFD`. Returns the repaired body and how many
+/// escapes were replaced, or `None` when there was nothing to repair.
+pub fn repair_lone_surrogates(body: &[u8]) -> Option<(Vec<u8>, usize)> {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let is_escape_at = |i: usize| body.get(i) == Some(&b'\\') && body.get(i + 1) == Some(&b'u');
+    let mut out: Option<Vec<u8>> = None;
+    let mut fixed = 0;
+    let mut i = 0;
+    let mut last = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        // An escape: `\\` is a literal backslash, skip both.
+        if body.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = hex4(&body[i + 2..]) else {
+            i += 2;
+            continue;
+        };
+        let len = match unit {
+            0xD800..=0xDBFF => {
+                let low = is_escape_at(i + 6)
+                    .then(|| hex4(&body[i + 8..]))
+                    .flatten()
+                    .filter(|u| (0xDC00..=0xDFFF).contains(u));
+                if low.is_some() {
+                    i += 12;
+                    continue;
+                }
+                6
+            }
+            0xDC00..=0xDFFF => 6,
+            _ => {
+                i += 6;
+                continue;
+            }
+        };
+        let o = out.get_or_insert_with(|| Vec::with_capacity(body.len()));
+        o.extend_from_slice(&body[last..i]);
+        o.extend_from_slice(b"\\uFFFD");
+        fixed += 1;
+        i += len;
+        last = i;
+    }
+    let mut o = out?;
+    o.extend_from_slice(&body[last..]);
+    Some((o, fixed))
 }
 
 /// Decodes each item on its own. Returns the good ones and one message per bad one.
@@ -58,7 +266,7 @@ pub fn decode<T: DeserializeOwned>(items: Vec<Value>, what: &str) -> (Vec<T>, Ve
         let id = item
             .get("id")
             .and_then(Value::as_str)
-            .map(|s| format!(" (id {})", s.chars().take(80).collect::<String>()))
+            .map(|s| format!(" (id {})", crate::model::text::truncate(s, 80)))
             .unwrap_or_default();
         match serde_json::from_value::<T>(item) {
             Ok(v) => good.push(v),
@@ -91,5 +299,83 @@ mod tests {
             bad[0]
         );
         assert!(!good[1].enabled);
+    }
+
+    fn pages(bodies: Vec<Value>) -> Listing {
+        let mut p = Pager::default();
+        for b in bodies {
+            let page = read_page(b, "users").expect("an envelope");
+            if p.take(page).is_none() {
+                break;
+            }
+        }
+        p.finish()
+    }
+
+    #[test]
+    fn a_page_without_embedded_is_empty_only_when_it_says_so() {
+        for body in [
+            json!({}),
+            json!({"count": 5}),
+            json!({"_embedded": null, "count": 3}),
+        ] {
+            let l = pages(vec![body.clone()]);
+            assert!(l.problem.is_some(), "{body}");
+        }
+        for body in [
+            json!({"count": 0}),
+            json!({"size": 0}),
+            json!({"_embedded": {"users": []}}),
+        ] {
+            let l = pages(vec![body.clone()]);
+            assert!(l.problem.is_none(), "{body}: {:?}", l.problem);
+        }
+        assert!(read_page(json!(null), "users").is_err());
+        assert!(read_page(json!({"_embedded": {"users": 5}}), "users").is_err());
+    }
+
+    #[test]
+    fn fewer_items_than_the_count_is_incomplete() {
+        let items: Vec<Value> = (0..20).map(|i| json!({"id": format!("u{i}")})).collect();
+        let l = pages(vec![
+            json!({"_embedded": {"users": items}, "count": 60, "size": 20}),
+        ]);
+        assert_eq!(l.items.len(), 20);
+        let p = l.problem.expect("incomplete");
+        assert!(p.contains("read 20 of the 60"), "{p}");
+    }
+
+    #[test]
+    fn endless_empty_pages_stop() {
+        let mut p = Pager::default();
+        let mut n = 0;
+        loop {
+            let page = read_page(
+                json!({"_embedded": {"users": []}, "_links": {"next": {"href": format!("x{n}")}}}),
+                "users",
+            )
+            .expect("page");
+            n += 1;
+            if p.take(page).is_none() {
+                break;
+            }
+            assert!(n < 100, "never stopped");
+        }
+        assert_eq!(n, MAX_EMPTY_PAGES as usize);
+        assert!(p.finish().problem.is_some());
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let body = br#"{"a": "x\ud800y", "b": "\ud83d\ude00", "c": "\\ud800", "d": "\udc00"}"#;
+        let (fixed, n) = repair_lone_surrogates(body).expect("repaired");
+        assert_eq!(n, 2, "the pair and the escaped backslash are kept");
+        let v: Value = serde_json::from_slice(&fixed).expect("parses now");
+        assert_eq!(v["a"], "x\u{FFFD}y");
+        assert_eq!(v["b"], "😀");
+        assert_eq!(v["c"], "\\ud800");
+        assert_eq!(v["d"], "\u{FFFD}");
+        assert!(repair_lone_surrogates(br#"{"a": "fine \u00e9"}"#).is_none());
+        assert!(has_replacement(&v));
     }
 }

@@ -209,3 +209,77 @@ fn an_export_that_cannot_be_built_says_so_instead_of_writing_an_empty_file() {
     };
     assert!(contents.starts_with("kind,id,name,how"), "{contents}");
 }
+
+#[test]
+fn zero_width_characters_are_visible_and_never_shift_a_line() {
+    use std::sync::Arc;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use unicode_width::UnicodeWidthStr;
+
+    let mut snap =
+        crate::model::Snapshot::from_bytes(crate::cli::DEMO_SNAPSHOT, std::path::Path::new("demo"))
+            .expect("demo");
+    let hostile = [
+        "ad\u{200B}min",
+        "zw\u{200D}j\u{200C}n\u{2060}j\u{FEFF}",
+        "👨\u{200D}👩\u{200D}👧 family",
+        "a\u{200D}\u{200D}\u{200D}b wide 数据",
+    ];
+    for (u, name) in snap.users.iter_mut().zip(hostile) {
+        u.username = name.into();
+        if let Some(n) = u.name.as_mut() {
+            n.formatted = Some(format!("{name} {name}").into());
+        }
+    }
+    snap.groups[0].name = hostile[1].repeat(3);
+    let data = Arc::new(super::state::Data::new(
+        crate::model::Graph::build(snap),
+        "demo",
+        false,
+    ));
+    for width in [60u16, 80, 100, 140] {
+        let mut s = super::state::State::new(
+            super::keymap::Keymap::default(),
+            super::theme::Theme::plain(),
+            0,
+        );
+        update(&mut s, Action::Resize(width, 24));
+        update(&mut s, Action::Loaded(0, data.clone()));
+        for step in ["", "j", "j", "j", "l", "hhj"] {
+            keys(&mut s, step);
+            let mut t = Terminal::new(TestBackend::new(width, 24)).expect("backend");
+            t.draw(|f| super::ui::draw(f, &s)).expect("draw");
+            let buf = t.backend().buffer();
+            for y in 0..24 {
+                let mut w = 0;
+                let mut x = 0;
+                while x < width {
+                    let sym = buf[(x, y)].symbol();
+                    assert!(
+                        !sym.chars().any(|c| matches!(
+                            c,
+                            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
+                        )),
+                        "a zero-width character reached the screen at {width}: {sym:?}"
+                    );
+                    let sw = sym.width().max(1);
+                    w += sw;
+                    x += sw as u16;
+                }
+                assert_eq!(w, usize::from(width), "row {y} at width {width}");
+            }
+        }
+    }
+    // The names are there, made visible.
+    let mut s = super::state::State::new(
+        super::keymap::Keymap::default(),
+        super::theme::Theme::plain(),
+        0,
+    );
+    update(&mut s, Action::Resize(100, 30));
+    update(&mut s, Action::Loaded(0, data));
+    let screen = render(&s);
+    assert!(screen.contains("ad\u{FFFD}min"), "{screen}");
+}

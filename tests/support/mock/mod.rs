@@ -27,6 +27,7 @@
 #![allow(dead_code)]
 
 mod api;
+mod breakage;
 mod data;
 mod errors;
 mod pages;
@@ -50,6 +51,10 @@ use data::Data;
 use pages::Cursors;
 use server::Server;
 use state::Shared;
+
+pub use breakage::Breakage;
+#[allow(unused_imports)]
+pub use state::Kind as Endpoint;
 
 /// A token bucket shared by all requests: `burst` at once, refilled at `per_second`.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -140,6 +145,8 @@ pub struct MockConfig {
     pub unknown_env_not_found: bool,
     /// `GET /environments/{envId}` answers 200 with a body that is not an environment.
     pub malformed_environment: bool,
+    /// Answers broken on purpose (see [`Breakage`]).
+    pub breakage: Vec<Breakage>,
     /// The largest page served, whatever `limit` asks (PingOne's users endpoint: about 200).
     pub max_page: usize,
     /// Seeds the random source of faults, drops, jitter and tokens.
@@ -164,6 +171,7 @@ impl Default for MockConfig {
             app_disabled: false,
             unknown_env_not_found: false,
             malformed_environment: false,
+            breakage: Vec::new(),
             max_page: 200,
             seed: 0,
         }

@@ -57,7 +57,8 @@ pub async fn handle(State(srv): State<Arc<Server>>, req: Request) -> Response {
     }
 
     let limited = srv.shared.take_rate_token(cfg.rate_limit).err();
-    let delay = srv.shared.delay(cfg.latency, cfg.latency_jitter);
+    let delay = srv.shared.delay(cfg.latency, cfg.latency_jitter)
+        + super::breakage::delay(&cfg.breakage, route.kind());
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -96,6 +97,7 @@ pub async fn handle(State(srv): State<Arc<Server>>, req: Request) -> Response {
     } else {
         management(&srv, &active, seq, &parts, &route)
     };
+    let resp = super::breakage::apply(&cfg.breakage, route.kind(), resp, seq).await;
     counters.status(resp.status().as_u16());
     resp
 }
