@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use pingscope::demo::{Params, generate};
 use pingscope::model::Graph;
-use pingscope::model::search::Kind;
+use pingscope::model::Kind;
 use pingscope::tui::action::Action;
 use pingscope::tui::keymap::Keymap;
 use pingscope::tui::state::{Data, ListSpec, State};
@@ -82,7 +82,7 @@ fn main() {
     let open = (0..data.graph.apps.len())
         .find(|&a| data.graph.app_policies[a].is_open())
         .expect("an open app");
-    let open_t = pingscope::model::search::Target {
+    let open_t = pingscope::model::Target {
         kind: Kind::App,
         ix: open as u32,
     };
@@ -173,7 +173,7 @@ fn main() {
     // background; the keystroke only asks for it.
     let times: Vec<Duration> = (0..data.graph.apps.len().min(60))
         .map(|a| {
-            let t = pingscope::model::search::Target {
+            let t = pingscope::model::Target {
                 kind: Kind::App,
                 ix: a as u32,
             };

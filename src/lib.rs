@@ -8,4 +8,5 @@ pub mod credentials;
 pub mod demo;
 pub mod model;
 pub mod pingone;
+pub mod source;
 pub mod tui;

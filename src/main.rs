@@ -1,13 +1,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete, run};
+use color_eyre::eyre::Result;
+use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete};
 
 fn main() -> ExitCode {
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();
     remove_partial_files_on_signals();
-    match run(Cli::parse()) {
+    match dispatch(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `pingscope export | head` closes the pipe early: that is not an error.
@@ -25,6 +26,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The explorer, or one command: `main` is the only place that knows both faces.
+fn dispatch(cli: Cli) -> Result<()> {
+    if pingscope::cli::wants_explorer(&cli)? {
+        return pingscope::tui::run(&cli.source, pingscope::tui::Options { mouse: cli.mouse });
+    }
+    pingscope::cli::run(cli)
 }
 
 /// The error and its causes on one line, each said once: a cause whose text the message before

@@ -217,7 +217,7 @@ fn a_first_run_explains_how_to_log_in_and_offers_the_demo() {
     let ctx = Ctx::new("firstrun", config());
     let out = ctx.run(&[]);
     let said = ok(&out);
-    assert_eq!(said, pingscope::credentials::first_run_message());
+    assert_eq!(said, pingscope::cli::first_run_message());
     for want in [
         "Worker",
         "Identity Data Read Only",

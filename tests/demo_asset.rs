@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use pingscope::cli::DEMO_SNAPSHOT;
 use pingscope::demo::{Params, generate};
 use pingscope::model::Snapshot;
+use pingscope::source::DEMO_SNAPSHOT;
 
 #[test]
 fn the_bundled_demo_is_what_the_generator_makes() {

@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::model::Kind;
 use crate::model::audit::{self, AuditOptions, Finding, Lens, Report};
-use crate::model::search::Kind;
 use crate::model::text::sanitize;
 use crate::model::{AppIx, GatewayIx, Graph, Timestamp, UserIx};
 

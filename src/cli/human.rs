@@ -9,8 +9,6 @@ use crate::model::access::{Holder, Holders, Members};
 use crate::model::text::sanitize;
 use crate::model::*;
 
-use super::views::policy_text;
-
 /// The widest a cell may be before it is cut (by display width, with an ellipsis).
 const MAX_CELL: usize = 48;
 
@@ -171,7 +169,7 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
         fit(&app.name, MAX_CELL),
         app.kind,
         app.status_word(),
-        sanitize(&policy_text(graph, who.app))
+        sanitize(&graph.policy_text(who.app))
     )?;
     if let Some(rule) = &who.unknown_rule {
         writeln!(
@@ -221,13 +219,7 @@ pub fn holders(w: &mut impl Write, graph: &Graph, r: RoleIx, h: &Holders) -> io:
     let mut t = Table::default();
     for holding in &h.holdings {
         let target = holding.target();
-        let kind = match target.kind {
-            Kind::User => "user",
-            Kind::Group => "group",
-            Kind::App => "application",
-            Kind::Gateway => "gateway",
-            Kind::Role | Kind::Population => "",
-        };
+        let kind = target.kind.noun();
         let scope = graph.scope_label(&graph.assignment(holding.assignment()).raw.scope);
         let why = h
             .path(graph, holding)

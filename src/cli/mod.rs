@@ -4,20 +4,18 @@ pub mod audit;
 pub mod export;
 pub mod human;
 pub mod live;
+pub mod login;
 pub mod views;
 
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use crate::credentials;
 use crate::demo;
 use crate::model::*;
-
-/// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json`).
-pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
+use crate::source::{Source, SourceArgs};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,32 +32,6 @@ pub struct Cli {
     pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct SourceArgs {
-    /// Use the bundled demo environment (no account needed).
-    #[arg(long, global = true, conflicts_with = "snapshot")]
-    pub demo: bool,
-    /// Read a snapshot file written by `pingscope snapshot save` or `pingscope demo generate`.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub snapshot: Option<PathBuf>,
-    /// The saved profile to use (see `pingscope profiles`); default: the default profile.
-    /// PINGONE_* variables and flags override its settings one by one.
-    #[arg(
-        long,
-        global = true,
-        env = "PINGSCOPE_PROFILE",
-        value_name = "NAME",
-        hide_env_values = true
-    )]
-    pub profile: Option<String>,
-    #[command(flatten)]
-    pub live: live::LiveArgs,
-    /// Exit 0 even when a live load could not read everything (the default is exit status 3;
-    /// the answer and any snapshot are written either way).
-    #[arg(long, global = true)]
-    pub allow_incomplete: bool,
 }
 
 /// Exit status of a command whose live load could not read everything (README "Exit codes").
@@ -153,7 +125,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  pingscope login --profile prod --label prod --environment-id ENV_ID --client-id CLIENT_ID --region EU"
     )]
-    Login(credentials::login::LoginArgs),
+    Login(login::LoginArgs),
     /// Remove a profile and its secret from the keyring.
     Logout,
     /// List profiles, and where each secret is kept.
@@ -232,40 +204,28 @@ fn source_name(src: &SourceArgs) -> String {
 }
 
 pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
-    if let Some(path) = &src.snapshot {
-        return Ok(Snapshot::read(path)?);
-    }
-    if src.demo {
-        return Ok(Snapshot::from_bytes(
-            DEMO_SNAPSHOT,
-            Path::new("<bundled demo>"),
-        )?);
-    }
-    if let Some(source) = credentials::resolve_live(src.profile.as_deref(), &src.live)? {
-        let (snapshot, summary) = live::load_connection(source.connection, src.live.tuning())?;
-        eprintln!("{summary}");
-        let gaps = snapshot.coverage.incomplete();
-        LIVE_GAPS
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone_from(&gaps);
-        if !gaps.is_empty() {
-            let labels: Vec<&str> = gaps.iter().map(|s| s.label()).collect();
-            eprintln!(
-                "incomplete: {} (see `stats` for details)",
-                labels.join(", ")
-            );
-            for gap in snapshot.coverage.gaps.iter().take(5) {
-                eprintln!("  {}", text::sanitize(&gap.message));
-            }
-        }
+    let source = Source::require(src)?;
+    let (snapshot, summary) = live::load(&source)?;
+    if !source.is_live() {
         return Ok(snapshot);
     }
-    bail!(
-        "no environment to read: add --demo for the bundled demo, --snapshot FILE, run \
-         `pingscope login` once, or set PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, \
-         PINGONE_CLIENT_SECRET and PINGONE_REGION_CODE"
-    )
+    eprintln!("{summary}");
+    let gaps = snapshot.coverage.incomplete();
+    LIVE_GAPS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone_from(&gaps);
+    if !gaps.is_empty() {
+        let labels: Vec<&str> = gaps.iter().map(|s| s.label()).collect();
+        eprintln!(
+            "incomplete: {} (see `stats` for details)",
+            labels.join(", ")
+        );
+        for gap in snapshot.coverage.gaps.iter().take(5) {
+            eprintln!("  {}", text::sanitize(&gap.message));
+        }
+    }
+    Ok(snapshot)
 }
 
 pub fn load_graph(src: &SourceArgs) -> Result<Graph> {
@@ -291,17 +251,14 @@ fn generate_params(users: Option<usize>, groups: usize, apps: usize, seed: u64) 
     }
 }
 
-/// No subcommand, a source, and a terminal on both ends: open the explorer. (Piped, the old
-/// summary is printed instead, so scripts keep working.)
-fn explore(cli: &Cli) -> Result<bool> {
+/// No subcommand, a source, and a terminal on both ends: `main` opens the explorer. (Piped,
+/// the summary is printed instead, so scripts keep working.)
+pub fn wants_explorer(cli: &Cli) -> Result<bool> {
     use std::io::IsTerminal;
-    if !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
+    if cli.command.is_some() || !(io::stdout().is_terminal() && io::stdin().is_terminal()) {
         return Ok(false);
     }
-    let src = &cli.source;
-    Ok(src.demo
-        || src.snapshot.is_some()
-        || credentials::live_configured(src.profile.as_deref(), &src.live)?)
+    Source::configured(&cli.source)
 }
 
 /// Runs one command; the returned error is printed as one line by `main`.
@@ -309,9 +266,6 @@ pub fn run(cli: Cli) -> Result<()> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let Some(command) = cli.command else {
-        if explore(&cli)? {
-            return crate::tui::run(&cli.source, crate::tui::Options { mouse: cli.mouse });
-        }
         return no_command(&cli.source, &mut out);
     };
     match command {
@@ -404,15 +358,15 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Login(args) => {
-            credentials::login::login(
+            login::login(
                 cli.source.profile.as_deref(),
                 &cli.source.live,
                 &args,
                 &mut out,
             )?;
         }
-        Command::Logout => credentials::login::logout(cli.source.profile.as_deref(), &mut out)?,
-        Command::Profiles { json } => credentials::login::list(json, &mut out)?,
+        Command::Logout => login::logout(cli.source.profile.as_deref(), &mut out)?,
+        Command::Profiles { json } => login::list(json, &mut out)?,
         Command::Snapshot(SnapshotCommand::Save { file }) => {
             let snapshot = load_snapshot(&cli.source)?;
             snapshot.write(&file)?;
@@ -451,11 +405,8 @@ pub fn run(cli: Cli) -> Result<()> {
 /// `pingscope` alone: a summary of the configured source, or the first-run guide when there is
 /// none.
 fn no_command(src: &SourceArgs, out: &mut impl Write) -> Result<()> {
-    let configured = src.demo
-        || src.snapshot.is_some()
-        || credentials::live_configured(src.profile.as_deref(), &src.live)?;
-    if !configured {
-        write!(out, "{}", credentials::first_run_message())?;
+    if !Source::configured(src)? {
+        write!(out, "{}", first_run_message())?;
         return Ok(out.flush()?);
     }
     let graph = load_graph(src)?;
@@ -477,8 +428,8 @@ fn no_command(src: &SourceArgs, out: &mut impl Write) -> Result<()> {
 
 fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
     let source = match &graph.meta.source {
-        Source::Live { api_url } => format!("live {api_url}"),
-        Source::Generated { seed } => format!("generated (seed {seed})"),
+        crate::model::Source::Live { api_url } => format!("live {api_url}"),
+        crate::model::Source::Generated { seed } => format!("generated (seed {seed})"),
     };
     let counts = serde_json::json!({
         "users": graph.users.len(),
@@ -542,4 +493,31 @@ pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What `pingscope` says when nothing is configured yet: how to connect a real environment,
+/// and the demo to try first.
+pub fn first_run_message() -> String {
+    format!(
+        "pingscope explores who has what, and why, in a PingOne environment (read-only).\n\
+     \n\
+     No environment is set up yet. To connect one:\n\
+     \n\
+     1. In the PingOne admin console, open the environment, then Applications > Applications > +:\n\
+     \x20   create a Worker application (it uses the client credentials grant) and enable it.\n\
+     2. On the app's Roles tab, give it Identity Data Read Only and Configuration Read Only\n\
+     \x20   on that environment.\n\
+     3. Note the environment id, the region (NA, EU, CA, AU, SG or AP) and the app's client id;\n\
+     \x20   copy its client secret from the Configuration tab.\n\
+     4. Run:  pingscope login --environment-id ENV_ID --client-id CLIENT_ID --region EU\n\
+     \x20   It asks for the secret, checks it against PingOne, keeps it in your OS keyring\n\
+     \x20   and saves a profile (add --profile NAME --label prod for several environments).\n\
+     \n\
+     In CI, set PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET and\n\
+     PINGONE_REGION_CODE instead; no keyring is needed.\n\
+     \n\
+     No account at hand? Explore the bundled demo:  pingscope --demo stats\n\
+     \x20                                           pingscope --demo access {}\n",
+        crate::demo::people_of_note::DEEP_NESTING
+    )
 }

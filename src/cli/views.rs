@@ -28,21 +28,11 @@ pub struct HopView {
     pub role_type: Option<&'static str>,
 }
 
-pub fn node_kind(node: &Node) -> &'static str {
-    match node {
-        Node::User(_) => "user",
-        Node::Group(_) => "group",
-        Node::Role(_) | Node::UnresolvedRole(_) => "role",
-        Node::App(_) => "application",
-        Node::Gateway(_) => "gateway",
-    }
-}
-
 pub fn path_view(graph: &Graph, path: &Path) -> Vec<HopView> {
     path.hops()
         .iter()
         .map(|hop| HopView {
-            kind: node_kind(&hop.node),
+            kind: hop.node.noun(),
             id: graph.node_id(&hop.node).to_string(),
             name: graph.node_name(&hop.node),
             link: hop.link.map(Link::as_str),
@@ -351,7 +341,7 @@ pub fn who_can_view<'a>(
     }
     WhoCanView {
         application: app_view(graph, who.app),
-        policy: policy_text(graph, who.app),
+        policy: graph.policy_text(who.app),
         count: who.admitted.len(),
         users: LazySeq::new(users),
         complete: incomplete.is_empty(),
@@ -368,37 +358,6 @@ pub fn gateway_json(graph: &Graph, g: GatewayIx) -> serde_json::Value {
         "type": gw.type_label(),
         "enabled": gw.enabled,
     })
-}
-
-/// "ANY_GROUP of Engineering, Sales + ADMIN_USERS_ONLY", "open to every user", ...
-pub fn policy_text(graph: &Graph, a: AppIx) -> String {
-    use crate::model::graph::{GroupMatch, RolePolicy};
-    let p = &graph.app_policies[a.ix()];
-    if graph.app(a).nobody_signs_on() {
-        return format!(
-            "no user sign-on (grant types {}: nobody signs on)",
-            graph.app(a).grant_types.join(", ")
-        );
-    }
-    if p.is_open() {
-        return "open to every user".into();
-    }
-    let mut parts = Vec::new();
-    if let Some(g) = &p.group {
-        let rule = match &g.rule {
-            GroupMatch::Any => "ANY_GROUP".to_owned(),
-            GroupMatch::All => "ALL_GROUPS".to_owned(),
-            GroupMatch::Unknown(t) => t.to_string(),
-        };
-        let names: Vec<String> = g.groups.iter().map(|r| graph.group_ref_name(r)).collect();
-        parts.push(format!("{rule} of {}", names.join(", ")));
-    }
-    match &p.role {
-        RolePolicy::None => {}
-        RolePolicy::AdminUsersOnly => parts.push("ADMIN_USERS_ONLY".into()),
-        RolePolicy::Unknown(t) => parts.push(t.to_string()),
-    }
-    parts.join(" + ")
 }
 
 #[derive(Serialize)]

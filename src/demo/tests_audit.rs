@@ -5,7 +5,7 @@ use super::tests::demo;
 use super::{DEMO_NOW_MILLIS, names_of_note as named};
 use crate::model::Graph;
 use crate::model::audit::{AuditOptions, Lens, report, run};
-use crate::model::search::{Kind, Target};
+use crate::model::{Kind, Target};
 
 const OPTS: AuditOptions = AuditOptions {
     now_millis: DEMO_NOW_MILLIS,

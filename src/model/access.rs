@@ -591,7 +591,7 @@ impl Holding {
     }
 
     /// The entity holding it.
-    pub fn target(&self) -> crate::model::search::Target {
+    pub fn target(&self) -> crate::model::Target {
         match *self {
             Holding::User { user, .. } => user.into(),
             Holding::Group { group, .. } => group.into(),

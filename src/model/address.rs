@@ -4,9 +4,171 @@
 
 use super::entities::Id;
 use super::graph::*;
-use super::search::{Kind, Target};
+
+/// The kinds of entity, in the graph's order.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Kind {
+    User,
+    Group,
+    Role,
+    App,
+    Population,
+    Gateway,
+}
+
+/// Number of kinds: the length of [`Kind::ALL`].
+pub(crate) const KINDS: usize = 6;
+
+impl Kind {
+    pub const ALL: [Kind; KINDS] = [
+        Kind::User,
+        Kind::Group,
+        Kind::Role,
+        Kind::App,
+        Kind::Population,
+        Kind::Gateway,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::User => "User",
+            Kind::Group => "Group",
+            Kind::Role => "Role",
+            Kind::App => "App",
+            Kind::Population => "Population",
+            Kind::Gateway => "Gateway",
+        }
+    }
+}
+
+/// One entity of the graph: its kind and its index in that kind's arena.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Target {
+    pub kind: Kind,
+    pub ix: u32,
+}
+
+macro_rules! target_from {
+    ($($ix:ty => $kind:ident),+) => {$(
+        impl From<$ix> for Target {
+            fn from(ix: $ix) -> Target {
+                Target { kind: Kind::$kind, ix: ix.0 }
+            }
+        }
+    )+};
+}
+
+target_from!(
+    UserIx => User, GroupIx => Group, RoleIx => Role, AppIx => App, PopIx => Population,
+    GatewayIx => Gateway
+);
+
+impl Kind {
+    /// The kind's plural title: "Users", "Applications", ...
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::User => "Users",
+            Kind::Group => "Groups",
+            Kind::Role => "Roles",
+            Kind::App => "Applications",
+            Kind::Population => "Populations",
+            Kind::Gateway => "Gateways",
+        }
+    }
+
+    /// The kind's noun in messages and JSON: "user", "application", ...
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::App => "application",
+            Kind::Population => "population",
+            Kind::Gateway => "gateway",
+        }
+    }
+}
 
 impl Graph {
+    /// "ANY_GROUP of Engineering, Sales + ADMIN_USERS_ONLY", "open to every user", ...
+    pub fn policy_text(&self, a: AppIx) -> String {
+        use super::graph::{GroupMatch, RolePolicy};
+        let p = &self.app_policies[a.ix()];
+        if self.app(a).nobody_signs_on() {
+            return format!(
+                "no user sign-on (grant types {}: nobody signs on)",
+                self.app(a).grant_types.join(", ")
+            );
+        }
+        if p.is_open() {
+            return "open to every user".into();
+        }
+        let mut parts = Vec::new();
+        if let Some(g) = &p.group {
+            let rule = match &g.rule {
+                GroupMatch::Any => "ANY_GROUP".to_owned(),
+                GroupMatch::All => "ALL_GROUPS".to_owned(),
+                GroupMatch::Unknown(t) => t.to_string(),
+            };
+            let names: Vec<String> = g.groups.iter().map(|r| self.group_ref_name(r)).collect();
+            parts.push(format!("{rule} of {}", names.join(", ")));
+        }
+        match &p.role {
+            RolePolicy::None => {}
+            RolePolicy::AdminUsersOnly => parts.push("ADMIN_USERS_ONLY".into()),
+            RolePolicy::Unknown(t) => parts.push(t.to_string()),
+        }
+        parts.join(" + ")
+    }
+
+    /// A line about an entity beside its name (the second column of a list): a user's name
+    /// with the flags never to miss and the MFA label, a group's member count, a role's kind,
+    /// an application's or gateway's type (DISABLED first), a population's size. Sanitised.
+    pub fn summary(&self, t: Target) -> String {
+        let ix = t.ix as usize;
+        match t.kind {
+            // The name, the flags never to miss (DISABLED, LOCKED), the MFA label: the words of
+            // `User::status_facts`, "enabled" left out to keep the column short.
+            Kind::User => self.users.get(ix).map(|u| {
+                let mut parts =
+                    vec![super::text::sanitize(&u.display_name().unwrap_or_default()).into_owned()];
+                parts.extend(
+                    u.status_facts()
+                        .into_iter()
+                        .filter(|f| *f != "enabled")
+                        .map(String::from),
+                );
+                parts.retain(|p| !p.is_empty());
+                parts.join(" · ")
+            }),
+            Kind::Group => Some(format!("{} members", self.group_users(GroupIx(t.ix)).len())),
+            // The holder summary is computed once, when the list is built (`Note::Reason`).
+            Kind::Role => self.roles.get(ix).map(|r| r.kind_label().to_owned()),
+            // A flag first (DISABLED), so a narrow column never cuts it.
+            Kind::App => self.apps.get(ix).map(|a| {
+                let kind = super::text::sanitize(a.kind.as_str()).into_owned();
+                if a.enabled {
+                    kind
+                } else {
+                    format!("DISABLED · {kind}")
+                }
+            }),
+            Kind::Gateway => self.gateways.get(ix).map(|x| {
+                let kind = super::text::sanitize(x.type_label()).into_owned();
+                if x.enabled {
+                    kind
+                } else {
+                    format!("DISABLED · {kind}")
+                }
+            }),
+            Kind::Population => Some(format!(
+                "{} users",
+                self.population_users(PopIx(t.ix)).len()
+            )),
+        }
+        .unwrap_or_default()
+    }
+
     /// How many entities of a kind the graph holds.
     pub fn count(&self, kind: Kind) -> usize {
         match kind {
@@ -164,20 +326,6 @@ pub enum LookupError {
     },
 }
 
-impl LookupError {
-    /// The kind's noun for messages: "user", "group", "role", "application", ...
-    pub fn noun(kind: Kind) -> &'static str {
-        match kind {
-            Kind::User => "user",
-            Kind::Group => "group",
-            Kind::Role => "role",
-            Kind::App => "application",
-            Kind::Population => "population",
-            Kind::Gateway => "gateway",
-        }
-    }
-}
-
 impl std::fmt::Display for LookupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -186,7 +334,7 @@ impl std::fmt::Display for LookupError {
                     Kind::User => "id, username or e-mail",
                     _ => "id or name",
                 };
-                write!(f, "no {} with {what} {key:?}", LookupError::noun(*kind))
+                write!(f, "no {} with {what} {key:?}", kind.noun())
             }
             LookupError::Ambiguous {
                 kind,
@@ -207,7 +355,7 @@ impl std::fmt::Display for LookupError {
                     f,
                     "{key:?} names {} {}s: {}; give the id instead",
                     candidates.len(),
-                    LookupError::noun(*kind),
+                    kind.noun(),
                     list.join("; ")
                 )
             }

@@ -8,8 +8,8 @@
 //! side of listing.
 
 use super::access::{Holders, Holding};
+use super::address::{Kind, Target};
 use super::graph::{AppIx, GatewayIx, Graph, UserIx};
-use super::search::{Kind, Target};
 use super::snapshot::Stage;
 
 /// One audit question.

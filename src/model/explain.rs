@@ -15,6 +15,28 @@ pub enum Node {
     Gateway(GatewayIx),
 }
 
+impl Node {
+    /// The entity this node is, or `None` for a role outside the snapshot.
+    pub fn target(&self) -> Option<super::address::Target> {
+        match *self {
+            Node::User(u) => Some(u.into()),
+            Node::Group(g) => Some(g.into()),
+            Node::Role(r) => Some(r.into()),
+            Node::App(a) => Some(a.into()),
+            Node::Gateway(g) => Some(g.into()),
+            Node::UnresolvedRole(_) => None,
+        }
+    }
+
+    /// The node's kind in JSON: "user", "group", "role", "application", "gateway".
+    pub fn noun(&self) -> &'static str {
+        match self.target() {
+            Some(t) => t.kind.noun(),
+            None => "role",
+        }
+    }
+}
+
 /// How a hop follows from the one before it.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Link {

@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::address::Kind;
 use super::entities::*;
-use super::search::Kind;
 use super::snapshot::{Coverage, Meta, Snapshot};
 
 macro_rules! index_type {

@@ -3,7 +3,7 @@
 //! snapshot file; no async, network or terminal code.
 
 pub mod access;
-mod address;
+pub mod address;
 pub mod audit;
 pub mod entities;
 pub mod explain;
@@ -18,8 +18,8 @@ mod textenum;
 
 pub use access::{Access, EffectiveGroups, Grants, Holders, Members, WhoCan};
 pub use address::{Candidate, LookupError};
+pub use address::{Kind, Target};
 pub use entities::*;
 pub use explain::{Hop, Link, Node, Path, Refusal};
 pub use graph::{AppIx, AssignIx, GatewayIx, Graph, GroupIx, PopIx, Principal, RoleIx, UserIx};
-pub use search::{Kind, Target};
 pub use snapshot::{Coverage, Gap, Meta, Snapshot, SnapshotError, Source, Stage, StageState};

@@ -185,7 +185,7 @@ fn os_errors_are_said_once_without_temporary_names() {
         msg,
         "cannot read snapshot /nonexistent/x.json: No such file or directory (os error 2)"
     );
-    let s = crate::demo::generate(&crate::demo::Params::sized(1, 0, 0, 1));
+    let s = Snapshot::from_bytes(&sample(), Path::new("s")).expect("sample");
     let msg = s
         .write(Path::new("/nonexistent_dir/x.json"))
         .expect_err("no directory")

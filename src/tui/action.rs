@@ -5,8 +5,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Stage, StageState};
-
 use super::state::Data;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,8 +66,12 @@ pub enum Action {
     /// Once a second: the clock, for ages.
     #[serde(skip)]
     Tick(i64),
+    /// A stage's progress during a live load (generation, progress).
     #[serde(skip)]
-    LoadProgress(Progress),
+    LoadProgress(u64, Progress),
+    /// The requests of a live load, every second (generation, requests).
+    #[serde(skip)]
+    LoadRequests(u64, crate::source::Requests),
     #[serde(skip)]
     Loaded(u64, Arc<Data>),
     #[serde(skip)]
@@ -88,17 +90,7 @@ pub enum Action {
     Message(String),
 }
 
-/// One stage's progress during a live load.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Progress {
-    pub generation: u64,
-    pub stage: Stage,
-    pub done: u64,
-    pub total: Option<u64>,
-    pub requests: u64,
-    pub rate: f64,
-    pub state: Option<StageState>,
-}
+pub use crate::source::Progress;
 
 impl PartialEq for Data {
     fn eq(&self, other: &Self) -> bool {

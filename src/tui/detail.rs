@@ -2,11 +2,10 @@
 //! related line linking to its entity and carrying the why-paths that explain it. Every string
 //! from the API is sanitised here, once.
 
-use crate::cli::views::policy_text;
 use crate::model::access::{self, Access, Grants, Holder, Holders, Holding, Members, WhoCan};
-use crate::model::search::{Kind, Target};
 use crate::model::text::sanitize;
 use crate::model::*;
+use crate::model::{Kind, Target};
 
 use super::lists::{target_name, via_text};
 
@@ -474,7 +473,7 @@ fn app(b: &mut B, a: AppIx) {
         facts.push(format!("grants {}", clean(&ap.grant_types.join(", "))));
     }
     b.fact(facts.join(" · "));
-    b.fact(format!("access policy: {}", clean(&policy_text(g, a))));
+    b.fact(format!("access policy: {}", clean(&g.policy_text(a))));
     if let Some(d) = ap.description.as_deref().filter(|d| !d.is_empty()) {
         b.fact(clean(d));
     }

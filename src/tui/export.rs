@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::model::Graph;
-use crate::model::search::Target;
+use crate::model::Target;
 use crate::model::text::csv_cell;
 
 use super::action::Effect;

@@ -3,9 +3,10 @@
 
 use crate::model::access::{Holders, Members, WhoCan};
 use crate::model::audit::{self, AuditOptions, Lens};
-use crate::model::search::{Field, Hit, Kind, SearchIndex, Target, Tier};
+use crate::model::search::{Field, Hit, SearchIndex, Tier};
 use crate::model::text::sanitize;
 use crate::model::*;
+use crate::model::{Kind, Target};
 
 use super::state::ListSpec;
 
@@ -113,14 +114,7 @@ pub fn kind_count(graph: &Graph, kind: Kind) -> usize {
 }
 
 pub fn kind_title(kind: Kind) -> &'static str {
-    match kind {
-        Kind::User => "Users",
-        Kind::Group => "Groups",
-        Kind::Role => "Roles",
-        Kind::App => "Applications",
-        Kind::Population => "Populations",
-        Kind::Gateway => "Gateways",
-    }
+    kind.title()
 }
 
 /// The name a list shows first for an entity (unsanitised).
@@ -129,14 +123,7 @@ pub fn target_name(graph: &Graph, t: Target) -> String {
 }
 
 pub fn node_target(node: &Node) -> Option<Target> {
-    match *node {
-        Node::User(u) => Some(u.into()),
-        Node::Group(g) => Some(g.into()),
-        Node::Role(r) => Some(r.into()),
-        Node::App(a) => Some(a.into()),
-        Node::Gateway(g) => Some(g.into()),
-        Node::UnresolvedRole(_) => None,
-    }
+    node.target()
 }
 
 /// "via All Staff (3 hops)": the hop nearest the far end (for an application, the group its rule

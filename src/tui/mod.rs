@@ -33,10 +33,10 @@ use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind, MouseEventKin
 use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-use crate::cli::SourceArgs;
 use crate::model::Graph;
+use crate::source::{Source, SourceArgs, Update};
 
-use action::{Action, Effect, Progress};
+use action::{Action, Effect};
 use state::{Data, Overlay, State};
 
 pub struct Options {
@@ -72,66 +72,46 @@ fn now_millis() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Where the data comes from: the CLI's source, and for a live one the connection resolved once
-/// before the terminal went raw (the secret may have been typed at a prompt).
-#[derive(Clone)]
-pub struct Loader {
-    src: SourceArgs,
-    live: Option<crate::pingone::Connection>,
-    /// For the status line: "demo", "snapshot FILE", "live · profile prod".
-    label: String,
-    /// The profile's label and colour cue ("prod", "red"), drawn in that colour.
-    cue: Option<(String, Option<String>)>,
-}
-
-impl Loader {
-    /// Resolves a live source's credentials (profile, keyring, or a prompt: before raw mode).
-    pub fn new(src: &SourceArgs) -> Result<Loader> {
-        let (live, label, cue) = match (&src.snapshot, src.demo) {
-            (Some(p), _) => (None, format!("snapshot {}", p.display()), None),
-            (None, true) => (None, "demo".to_owned(), None),
-            (None, false) => {
-                let s = crate::credentials::resolve_live(src.profile.as_deref(), &src.live)?
-                    .ok_or_else(|| color_eyre::eyre::eyre!("no live environment is configured"))?;
-                let mut label = "live".to_owned();
-                if let Some(p) = &s.profile {
-                    label.push_str(&format!(" · profile {p}"));
-                }
-                let cue = s.label.map(|l| (l, s.color));
-                (Some(s.connection), label, cue)
-            }
-        };
-        Ok(Loader {
-            src: src.clone(),
-            live,
-            label,
-            cue,
-        })
-    }
-}
-
-/// Loads the source on its own thread (the live loader's future is not `Send`, so it gets a
-/// runtime of its own) and reports by `Action`s tagged `generation`.
-fn spawn_load(loader: Loader, generation: u64, tx: UnboundedSender<Action>) {
-    let label = loader.label.clone();
-    let live = loader.live.is_some();
-    let cue = loader.cue.clone();
+/// Loads the source on its own thread (a live load runs a runtime of its own) and reports by
+/// `Action`s tagged `generation`.
+fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
     let failed = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("pingscope-load".into())
         .spawn(move || {
-            let result: Result<Graph> = if live {
-                tokio::runtime::Builder::new_multi_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(Into::into)
-                    .and_then(|rt| rt.block_on(load_live(&loader, generation, tx.clone())))
-            } else {
-                crate::cli::load_graph(&loader.src)
+            let label = source.label();
+            let live = source.is_live();
+            let cue = source.cue();
+            let partial_seq = std::sync::atomic::AtomicU64::new(1);
+            let progress_tx = tx.clone();
+            let (partial_label, partial_cue) = (format!("{label} (loading)"), cue.clone());
+            let on = move |u: Update| {
+                let a = match u {
+                    Update::Progress(p) => Action::LoadProgress(generation, p),
+                    Update::Requests(r) => Action::LoadRequests(generation, r),
+                    // What is known so far: the explorer opens on it while the slow per-user
+                    // stages go on (its coverage flags what is missing). Built off the
+                    // loader's task, in order of arrival; the update keeps only the newest.
+                    Update::Partial(snapshot) => {
+                        let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let tx = progress_tx.clone();
+                        let label = partial_label.clone();
+                        let cue = partial_cue.clone();
+                        let _ = std::thread::Builder::new()
+                            .name("pingscope-partial".into())
+                            .spawn(move || {
+                                let mut data = Data::new(Graph::build(*snapshot), label, true);
+                                data.cue = cue;
+                                let _ = tx.send(Action::Partial(generation, seq, Arc::new(data)));
+                            });
+                        return;
+                    }
+                };
+                let _ = progress_tx.send(a);
             };
-            let msg = match result {
-                Ok(graph) => {
-                    let mut data = Data::new(graph, label, live);
+            let msg = match source.load(&on, live) {
+                Ok((snapshot, _)) => {
+                    let mut data = Data::new(Graph::build(snapshot), label, live);
                     data.cue = cue;
                     Action::Loaded(generation, Arc::new(data))
                 }
@@ -147,71 +127,11 @@ fn spawn_load(loader: Loader, generation: u64, tx: UnboundedSender<Action>) {
     }
 }
 
-async fn load_live(loader: &Loader, generation: u64, tx: UnboundedSender<Action>) -> Result<Graph> {
-    use crate::pingone::{self, Client, LoadEvent};
-    let conn = loader
-        .live
-        .clone()
-        .ok_or_else(|| color_eyre::eyre::eyre!("no live environment is configured"))?;
-    let client = Client::new(conn, loader.src.live.tuning())?;
-    let partial_seq = std::sync::atomic::AtomicU64::new(1);
-    let partial_label = format!("{} (loading)", loader.label);
-    let partial_cue = loader.cue.clone();
-    let sink = move |e: LoadEvent| {
-        let p = match e {
-            LoadEvent::Progress {
-                stage,
-                done,
-                total,
-                requests,
-                rate,
-            } => Progress {
-                generation,
-                stage,
-                done,
-                total,
-                requests,
-                rate,
-                state: None,
-            },
-            LoadEvent::StageDone { stage, state } => Progress {
-                generation,
-                stage,
-                done: 0,
-                total: None,
-                requests: 0,
-                rate: 0.0,
-                state: Some(state),
-            },
-            // What is known so far: the explorer opens on it while the slow per-user stages
-            // go on (its coverage flags what is missing). Built off the loader's task, in order
-            // of arrival; the update keeps only the newest.
-            LoadEvent::Partial(snapshot) => {
-                let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let tx = tx.clone();
-                let label = partial_label.clone();
-                let cue = partial_cue.clone();
-                let _ = std::thread::Builder::new()
-                    .name("pingscope-partial".into())
-                    .spawn(move || {
-                        let mut data = Data::new(Graph::build(*snapshot), label, true);
-                        data.cue = cue;
-                        let _ = tx.send(Action::Partial(generation, seq, Arc::new(data)));
-                    });
-                return;
-            }
-        };
-        let _ = tx.send(Action::LoadProgress(p));
-    };
-    let snapshot = pingone::load_with_partials(&client, &sink).await?;
-    Ok(Graph::build(snapshot))
-}
-
 /// Computes a big detail (who can use an app at 100k users) off the input loop.
 fn spawn_detail(
     data: Arc<Data>,
     generation: u64,
-    t: crate::model::search::Target,
+    t: crate::model::Target,
     now: i64,
     tx: UnboundedSender<Action>,
 ) {
@@ -256,7 +176,7 @@ fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-fn run_effects(effects: Vec<Effect>, src: &Loader, tx: &UnboundedSender<Action>) {
+fn run_effects(effects: Vec<Effect>, src: &Source, tx: &UnboundedSender<Action>) {
     for e in effects {
         match e {
             Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
@@ -294,7 +214,7 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
     keymap.merge(cfg.keys.clone());
     let theme = theme::Theme::from_env(&cfg.colors);
     // Credentials first: a prompt for the secret needs the terminal as it is.
-    let loader = Loader::new(src)?;
+    let loader = Source::require(src)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -313,7 +233,7 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
-    src: &Loader,
+    src: &Source,
     keymap: keymap::Keymap,
     theme: theme::Theme,
     cfg_error: Option<String>,

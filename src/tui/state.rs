@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::model::Graph;
 use crate::model::audit::Lens;
-use crate::model::search::{Kind, SearchIndex, Target};
+use crate::model::search::SearchIndex;
+use crate::model::{Kind, Target};
 
 use super::action::Progress;
 use super::detail::Detail;
@@ -107,6 +108,8 @@ pub struct Loading {
     /// The sequence number of the partial data shown, if any.
     pub partial: u64,
     pub stages: Vec<Progress>,
+    /// The requests of a live load, as they stand.
+    pub requests: Option<crate::source::Requests>,
     pub error: Option<String>,
 }
 

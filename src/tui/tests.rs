@@ -9,10 +9,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use unicode_width::UnicodeWidthStr;
 
-use crate::cli::DEMO_SNAPSHOT;
 use crate::demo::DEMO_NOW_MILLIS;
-use crate::model::search::{Kind, Target};
 use crate::model::{Graph, Snapshot};
+use crate::model::{Kind, Target};
+use crate::source::DEMO_SNAPSHOT;
 
 use super::action::{Action, Effect};
 use super::keymap::Keymap;
@@ -370,15 +370,17 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
         panic!("{effects:?}")
     };
     let p = |done, state| {
-        Action::LoadProgress(super::action::Progress {
-            generation: *generation,
-            stage: crate::model::Stage::UserMemberships,
-            done,
-            total: Some(480),
-            requests: done,
-            rate: 10.0,
-            state,
-        })
+        Action::LoadProgress(
+            *generation,
+            super::action::Progress {
+                stage: crate::model::Stage::UserMemberships,
+                done,
+                total: Some(480),
+                requests: done,
+                rate: 10.0,
+                state,
+            },
+        )
     };
     update(&mut s, p(40, None));
     update(&mut s, p(0, Some(crate::model::StageState::Complete)));

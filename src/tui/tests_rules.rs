@@ -2,9 +2,9 @@
 //! status wherever an entity appears, unresolved roles as rows, `w` on every relation, why-not
 //! groups that can be jumped to, and exports that fail out loud.
 
+use crate::model::Kind;
 use crate::model::access::Holders;
 use crate::model::audit::{AuditOptions, Lens, run};
-use crate::model::search::Kind;
 use crate::model::{RoleIx, Target};
 
 use super::action::{Action, Effect};
@@ -218,9 +218,11 @@ fn zero_width_characters_are_visible_and_never_shift_a_line() {
     use ratatui::backend::TestBackend;
     use unicode_width::UnicodeWidthStr;
 
-    let mut snap =
-        crate::model::Snapshot::from_bytes(crate::cli::DEMO_SNAPSHOT, std::path::Path::new("demo"))
-            .expect("demo");
+    let mut snap = crate::model::Snapshot::from_bytes(
+        crate::source::DEMO_SNAPSHOT,
+        std::path::Path::new("demo"),
+    )
+    .expect("demo");
     let hostile = [
         "ad\u{200B}min",
         "zw\u{200D}j\u{200C}n\u{2060}j\u{FEFF}",

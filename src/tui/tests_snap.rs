@@ -3,7 +3,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use crate::model::search::Kind;
+use crate::model::Kind;
 
 use super::tests::{find, keys, render, state};
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::model::search::Target;
+use crate::model::Target;
 
 use super::action::{Action, Effect, Progress};
 use super::detail::{Detail, Why};
@@ -46,8 +46,14 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             s.message = Some(m);
             return Vec::new();
         }
-        Action::LoadProgress(p) => {
-            if let Some(l) = s.loading.as_mut().filter(|l| l.generation == p.generation) {
+        Action::LoadRequests(generation, r) => {
+            if let Some(l) = s.loading.as_mut().filter(|l| l.generation == generation) {
+                l.requests = Some(r);
+            }
+            return Vec::new();
+        }
+        Action::LoadProgress(generation, p) => {
+            if let Some(l) = s.loading.as_mut().filter(|l| l.generation == generation) {
                 match l.stages.iter_mut().find(|x| x.stage == p.stage) {
                     // A stage's end keeps its last counts; progress keeps a known end state.
                     Some(x) if p.state.is_some() => x.state = p.state,
@@ -138,7 +144,7 @@ fn install(s: &mut State, data: Arc<Data>) {
         None => goto(
             s,
             Location {
-                spec: ListSpec::Kind(crate::model::search::Kind::User),
+                spec: ListSpec::Kind(crate::model::Kind::User),
                 query: String::new(),
                 selected: None,
                 focus: Focus::List,
@@ -287,7 +293,7 @@ fn fit_offset(sel: usize, offset: usize, height: usize) -> usize {
 /// Rebuilds the detail when the list's selection names another entity. For big answers it only
 /// asks for one (`detail_job`) and shows a placeholder; the newest request wins.
 pub fn refresh_detail(s: &mut State) {
-    use crate::model::search::Kind;
+    use crate::model::Kind;
     let t = s.list.as_ref().and_then(ListView::selected_target);
     if s.detail.as_ref().map(|d| d.target) == t && t.is_some() {
         return;
@@ -453,7 +459,7 @@ fn why(s: &mut State) {
 }
 
 fn who_has(s: &mut State) {
-    use crate::model::search::Kind;
+    use crate::model::Kind;
     let mut t = s.selected_target();
     if !matches!(
         t.map(|t| t.kind),

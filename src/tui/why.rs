@@ -1,8 +1,8 @@
 //! The why overlay: each path as its chain of hops (selectable, Enter jumps), or the reasons an
 //! application refuses a user.
 
+use crate::model::Target;
 use crate::model::graph::GroupRef;
-use crate::model::search::Target;
 use crate::model::text::sanitize;
 use crate::model::{Graph, Path, Refusal};
 

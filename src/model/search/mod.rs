@@ -19,70 +19,13 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
+use super::address::{KINDS, Kind, Target};
 use super::entities::Id;
-use super::graph::{AppIx, GatewayIx, Graph, GroupIx, PopIx, RoleIx, UserIx};
+use super::graph::Graph;
 
 mod matching;
 
 use matching::*;
-
-/// The kinds of entity search covers, in the graph's order.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub enum Kind {
-    User,
-    Group,
-    Role,
-    App,
-    Population,
-    Gateway,
-}
-
-/// Number of kinds: the length of [`Kind::ALL`].
-const KINDS: usize = 6;
-
-impl Kind {
-    pub const ALL: [Kind; KINDS] = [
-        Kind::User,
-        Kind::Group,
-        Kind::Role,
-        Kind::App,
-        Kind::Population,
-        Kind::Gateway,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::User => "User",
-            Kind::Group => "Group",
-            Kind::Role => "Role",
-            Kind::App => "App",
-            Kind::Population => "Population",
-            Kind::Gateway => "Gateway",
-        }
-    }
-}
-
-/// One entity of the graph: its kind and its index in that kind's arena.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub struct Target {
-    pub kind: Kind,
-    pub ix: u32,
-}
-
-macro_rules! target_from {
-    ($($ix:ty => $kind:ident),+) => {$(
-        impl From<$ix> for Target {
-            fn from(ix: $ix) -> Target {
-                Target { kind: Kind::$kind, ix: ix.0 }
-            }
-        }
-    )+};
-}
-
-target_from!(
-    UserIx => User, GroupIx => Group, RoleIx => Role, AppIx => App, PopIx => Population,
-    GatewayIx => Gateway
-);
 
 /// Which field of the entity matched.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]

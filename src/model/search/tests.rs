@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::matching::*;
 use super::*;
-use crate::model::{Group, Snapshot, User};
+use crate::model::{AppIx, Group, GroupIx, Snapshot, User, UserIx};
 
 const UID: &str = "a8890eb9-38ea-469a-bc00-b64be7903633";
 const GID: &str = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";

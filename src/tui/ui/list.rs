@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::model::Graph;
-use crate::model::search::{Kind, Target};
 use crate::model::text::sanitize;
+use crate::model::{Kind, Target};
 use crate::tui::detail::{as_of, before};
 use crate::tui::lists::{ListView, Note, Row, Sort, target_name};
 use crate::tui::state::{Focus, State};
@@ -17,54 +17,6 @@ use crate::tui::state::{Focus, State};
 use unicode_width::UnicodeWidthStr;
 
 use super::{fit, highlighted, pad, pane};
-
-/// The second column of a plain kind list.
-fn facts(g: &Graph, t: Target) -> String {
-    let ix = t.ix as usize;
-    match t.kind {
-        // The name, the flags never to miss (DISABLED, LOCKED), the MFA label: the words of
-        // `User::status_facts`, "enabled" left out to keep the column short.
-        Kind::User => g.users.get(ix).map(|u| {
-            let mut parts = vec![sanitize(&u.display_name().unwrap_or_default()).into_owned()];
-            parts.extend(
-                u.status_facts()
-                    .into_iter()
-                    .filter(|f| *f != "enabled")
-                    .map(String::from),
-            );
-            parts.retain(|p| !p.is_empty());
-            parts.join(" · ")
-        }),
-        Kind::Group => Some(format!(
-            "{} members",
-            g.group_users(crate::model::GroupIx(t.ix)).len()
-        )),
-        // The holder summary is computed once, when the list is built (`Note::Reason`).
-        Kind::Role => g.roles.get(ix).map(|r| r.kind_label().to_owned()),
-        // A flag first (DISABLED), so a narrow column never cuts it.
-        Kind::App => g.apps.get(ix).map(|a| {
-            let kind = sanitize(a.kind.as_str()).into_owned();
-            if a.enabled {
-                kind
-            } else {
-                format!("DISABLED · {kind}")
-            }
-        }),
-        Kind::Gateway => g.gateways.get(ix).map(|x| {
-            let kind = sanitize(x.type_label()).into_owned();
-            if x.enabled {
-                kind
-            } else {
-                format!("DISABLED · {kind}")
-            }
-        }),
-        Kind::Population => Some(format!(
-            "{} users",
-            g.population_users(crate::model::PopIx(t.ix)).len()
-        )),
-    }
-    .unwrap_or_default()
-}
 
 /// The value the list is sorted by, shown first so the order can be seen.
 fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
@@ -86,7 +38,7 @@ fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
 
 fn note(g: &Graph, l: &ListView, r: &Row, now: i64) -> String {
     let text = match &r.note {
-        Note::None => facts(g, r.target),
+        Note::None => g.summary(r.target),
         Note::Reason(x) => x.clone(),
         Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
     };

@@ -5,11 +5,11 @@ use std::io::{IsTerminal, Read, Write};
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 
-use super::profiles::{self, DEFAULT_PROFILE, Profile, Profiles, SecretLocation};
-use super::store::Store;
-use super::verify::verify;
-use crate::cli::live::LiveArgs;
+use crate::credentials::profiles::{self, DEFAULT_PROFILE, Profile, Profiles, SecretLocation};
+use crate::credentials::store::Store;
 use crate::pingone::{Region, Secret};
+use crate::source::LiveArgs;
+use crate::source::verify::verify;
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct LoginArgs {
@@ -66,7 +66,7 @@ pub fn login(
     let mut all = Profiles::load().map_err(|e| eyre!(e))?;
     // Logging in again keeps what is not given anew.
     let base = all.profiles.get(name).cloned().unwrap_or_default();
-    let live = super::resolve::merged_if(live, all.profiles.get(name));
+    let live = crate::source::merged_if(live, all.profiles.get(name));
     let need = |v: &Option<String>, flag: &str| {
         v.clone()
             .filter(|s| !s.trim().is_empty())
@@ -189,7 +189,7 @@ pub fn logout(profile: Option<&str>, out: &mut impl Write) -> Result<()> {
             .map_err(|e| {
                 eyre!("logout: the profile is kept, the secret could not be removed: {e}")
             })?,
-        None => (false, super::store::Backend::Mock),
+        None => (false, crate::credentials::store::Backend::Mock),
     };
     all.profiles.remove(&name);
     if all.default.as_deref() == Some(name.as_str()) {
@@ -258,7 +258,7 @@ pub fn list(json: bool, out: &mut impl Write) -> Result<()> {
     let s = |v: &serde_json::Value| {
         crate::model::text::sanitize(v.as_str().unwrap_or("-")).into_owned()
     };
-    let mut t = crate::cli::human::Table::default();
+    let mut t = super::human::Table::default();
     t.row(
         [
             "",

@@ -6,10 +6,10 @@ use std::io::IsTerminal;
 
 use color_eyre::eyre::{Result, eyre};
 
-use super::profiles::{Profile, Profiles};
-use super::store::{Backend, Store, StoreError};
-use crate::cli::live::{LiveArgs, SECRET_VAR};
-use crate::pingone::{Connection, Secret};
+use super::args::{LiveArgs, SECRET_VAR};
+use crate::credentials::profiles::{Profile, Profiles};
+use crate::credentials::store::{Backend, Store, StoreError};
+use crate::pingone::{Connection, Secret, Tuning};
 
 /// Where this run's client secret came from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -24,11 +24,19 @@ pub enum SecretOrigin {
 #[derive(Clone, Debug)]
 pub struct LiveSource {
     pub connection: Connection,
+    pub tuning: Tuning,
     /// The profile used, if any.
     pub profile: Option<String>,
     pub label: Option<String>,
     pub color: Option<String>,
     pub secret_from: SecretOrigin,
+}
+
+impl LiveSource {
+    pub fn with_tuning(mut self, tuning: Tuning) -> LiveSource {
+        self.tuning = tuning;
+        self
+    }
 }
 
 /// The profile a command would use (named, or the default), without touching the keyring.
@@ -114,6 +122,7 @@ pub fn resolve_live(profile: Option<&str>, live: &LiveArgs) -> Result<Option<Liv
     };
     let connection = args.connection(Some(secret))?;
     Ok(Some(LiveSource {
+        tuning: args.tuning(),
         connection,
         label: chosen.as_ref().and_then(|(_, p)| p.label.clone()),
         color: chosen.as_ref().and_then(|(_, p)| p.color.clone()),

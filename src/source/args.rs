@@ -1,0 +1,177 @@
+//! The command-line settings of a source: which environment (`--demo`, `--snapshot FILE`, a
+//! profile) and, for a live one, the connection settings from flags or the same environment
+//! variables as PingOne's Terraform provider. Shared by the CLI and the explorer.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use color_eyre::eyre::{Result, eyre};
+
+use crate::pingone::{AuthMethod, Connection, Region, Secret, Tuning};
+
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Use the bundled demo environment (no account needed).
+    #[arg(long, global = true, conflicts_with = "snapshot")]
+    pub demo: bool,
+    /// Read a snapshot file written by `pingscope snapshot save` or `pingscope demo generate`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// The saved profile to use (see `pingscope profiles`); default: the default profile.
+    /// PINGONE_* variables and flags override its settings one by one.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGSCOPE_PROFILE",
+        value_name = "NAME",
+        hide_env_values = true
+    )]
+    pub profile: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Exit 0 even when a live load could not read everything (the default is exit status 3;
+    /// the answer and any snapshot are written either way).
+    #[arg(long, global = true)]
+    pub allow_incomplete: bool,
+}
+
+/// The client secret comes only from `PINGONE_CLIENT_SECRET` (or the keyring once logged in),
+/// never from a flag, which would land in shell history and process listings.
+pub const SECRET_VAR: &str = "PINGONE_CLIENT_SECRET";
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct LiveArgs {
+    /// The environment to explore.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_ENVIRONMENT_ID",
+        hide_env_values = true
+    )]
+    pub environment_id: Option<String>,
+    /// The environment holding the worker app, if not the explored one.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_AUTH_ENVIRONMENT_ID",
+        hide_env_values = true
+    )]
+    pub auth_environment_id: Option<String>,
+    /// The worker app's client id (its secret: PINGONE_CLIENT_SECRET, or the keyring after
+    /// `pingscope login`).
+    #[arg(long, global = true, env = "PINGONE_CLIENT_ID", hide_env_values = true)]
+    pub client_id: Option<String>,
+    /// NA, CA, EU, AU, SG or AP.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_REGION_CODE",
+        hide_env_values = true
+    )]
+    pub region: Option<String>,
+    /// client_secret_basic (default) or client_secret_post.
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_TOKEN_AUTH_METHOD",
+        hide_env_values = true
+    )]
+    pub token_auth_method: Option<String>,
+    /// Full Management API base URL, e.g. https://api.pingone.eu/v1 (overrides the region).
+    #[arg(long, global = true, env = "PINGONE_API_URL", hide_env_values = true)]
+    pub api_url: Option<String>,
+    /// Full auth base URL, e.g. https://auth.pingone.eu (overrides the region).
+    #[arg(long, global = true, env = "PINGONE_AUTH_URL", hide_env_values = true)]
+    pub auth_url: Option<String>,
+    /// API host only, as the Terraform provider takes it (e.g. api.pingone.eu).
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_API_SERVICE_HOSTNAME",
+        hide_env_values = true
+    )]
+    pub api_service_hostname: Option<String>,
+    /// Auth host only (e.g. auth.pingone.eu).
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_AUTH_SERVICE_HOSTNAME",
+        hide_env_values = true
+    )]
+    pub auth_service_hostname: Option<String>,
+    /// Never send more than this many requests per second (default: adapt to PingOne's limits).
+    #[arg(long, global = true, env = "PINGONE_MAX_RPS", hide_env_values = true)]
+    pub max_rps: Option<f64>,
+    /// Requests in flight at once.
+    #[arg(long, global = true, default_value_t = 32)]
+    pub concurrency: usize,
+}
+
+impl LiveArgs {
+    /// Whether anything live was configured (an environment id is the minimum).
+    pub fn is_configured(&self) -> bool {
+        self.environment_id.is_some()
+    }
+
+    /// The connection these settings describe, with the secret from `secret`.
+    pub fn connection(&self, secret: Option<Secret>) -> Result<Connection> {
+        let missing = |what: &str, var: &str| {
+            eyre!(
+                "{what} is missing: set {var} or pass --{}",
+                var.trim_start_matches("PINGONE_")
+                    .to_ascii_lowercase()
+                    .replace('_', "-")
+            )
+        };
+        let env_id = self
+            .environment_id
+            .as_deref()
+            .ok_or_else(|| missing("the environment id", "PINGONE_ENVIRONMENT_ID"))?;
+        let client_id = self
+            .client_id
+            .as_deref()
+            .ok_or_else(|| missing("the worker app's client id", "PINGONE_CLIENT_ID"))?;
+        let secret = secret
+            .or_else(|| std::env::var(SECRET_VAR).ok().map(Secret::new))
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                eyre!("the worker app's client secret is missing: set {SECRET_VAR} (it is never taken from a flag)")
+            })?;
+        let region = match self.region.as_deref() {
+            Some(r) => r.parse::<Region>().map_err(|e| eyre!(e))?,
+            None => Region::NA,
+        };
+        let auth_method = match self.token_auth_method.as_deref() {
+            Some(m) => m.parse::<AuthMethod>().map_err(|e| eyre!(e))?,
+            None => AuthMethod::Basic,
+        };
+        let api_url = self.api_url.clone().or_else(|| {
+            self.api_service_hostname
+                .as_ref()
+                .map(|h| format!("https://{}/v1", h.trim_end_matches('/')))
+        });
+        let auth_url = self.auth_url.clone().or_else(|| {
+            self.auth_service_hostname
+                .as_ref()
+                .map(|h| format!("https://{}", h.trim_end_matches('/')))
+        });
+        Ok(Connection::new(
+            env_id,
+            self.auth_environment_id.as_deref(),
+            client_id,
+            secret,
+            auth_method,
+            region,
+            api_url.as_deref(),
+            auth_url.as_deref(),
+        )?)
+    }
+
+    pub fn tuning(&self) -> Tuning {
+        Tuning {
+            concurrency: self.concurrency.max(1),
+            max_rps: self.max_rps.filter(|r| *r > 0.0),
+            ..Tuning::default()
+        }
+    }
+}

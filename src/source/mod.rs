@@ -1,0 +1,174 @@
+//! Where an environment comes from: the bundled demo, a snapshot file, or a live PingOne
+//! environment (a profile and the OS keyring, or `PINGONE_*` settings). The CLI and the
+//! explorer both get their [`Snapshot`] here, and from nowhere else; the local store of
+//! snapshots and refreshes plug in here too.
+
+mod args;
+mod live;
+mod progress;
+pub mod verify;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, bail};
+
+use crate::model::Snapshot;
+use crate::pingone::{self, Client};
+
+pub use args::{LiveArgs, SECRET_VAR, SourceArgs};
+pub use live::{LiveSource, SecretOrigin, live_configured, merged_if, resolve_live};
+pub use progress::{Progress, Requests, Update};
+
+/// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json`).
+pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
+
+/// One way to obtain an environment.
+#[derive(Clone, Debug)]
+pub enum Source {
+    Demo,
+    File(PathBuf),
+    Live(Box<LiveSource>),
+}
+
+/// What a live load cost.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadStats {
+    pub requests: Requests,
+    pub elapsed: Duration,
+}
+
+impl Source {
+    /// The source the flags, the environment and the profiles name: `--snapshot`, `--demo`, or a
+    /// live environment (its secret from `PINGONE_CLIENT_SECRET`, the keyring or a prompt, so
+    /// call this before a terminal goes raw). `None` when nothing is configured.
+    pub fn resolve(args: &SourceArgs) -> Result<Option<Source>> {
+        if let Some(p) = &args.snapshot {
+            return Ok(Some(Source::File(p.clone())));
+        }
+        if args.demo {
+            return Ok(Some(Source::Demo));
+        }
+        Ok(resolve_live(args.profile.as_deref(), &args.live)?
+            .map(|l| Source::Live(Box::new(l.with_tuning(args.live.tuning())))))
+    }
+
+    /// Like [`Source::resolve`], with the message every command gives when nothing is set up.
+    pub fn require(args: &SourceArgs) -> Result<Source> {
+        match Source::resolve(args)? {
+            Some(s) => Ok(s),
+            None => bail!(
+                "no environment to read: add --demo for the bundled demo, --snapshot FILE, run \
+                 `pingscope login` once, or set PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, \
+                 PINGONE_CLIENT_SECRET and PINGONE_REGION_CODE"
+            ),
+        }
+    }
+
+    /// Whether any source is configured, without touching the keyring.
+    pub fn configured(args: &SourceArgs) -> Result<bool> {
+        Ok(args.demo
+            || args.snapshot.is_some()
+            || live_configured(args.profile.as_deref(), &args.live)?)
+    }
+
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Live(_))
+    }
+
+    /// For the status line: "demo", "snapshot FILE", "live · profile prod".
+    pub fn label(&self) -> String {
+        match self {
+            Source::Demo => "demo".into(),
+            Source::File(p) => format!("snapshot {}", p.display()),
+            Source::Live(l) => match &l.profile {
+                Some(p) => format!("live · profile {p}"),
+                None => "live".into(),
+            },
+        }
+    }
+
+    /// For messages: "the demo environment", "snapshot FILE", "PingOne environment ID".
+    pub fn name(&self) -> String {
+        match self {
+            Source::Demo => "the demo environment".into(),
+            Source::File(p) => format!("snapshot {}", p.display()),
+            Source::Live(l) => format!("PingOne environment {}", l.connection.environment_id),
+        }
+    }
+
+    /// The profile's label and colour cue ("prod", "red"), shown in the status line.
+    pub fn cue(&self) -> Option<(String, Option<String>)> {
+        match self {
+            Source::Live(l) => l.label.clone().map(|label| (label, l.color.clone())),
+            _ => None,
+        }
+    }
+
+    /// Reads the environment. A live load reports progress to `on` (and, with `partials`,
+    /// copies of what is known so far: only for callers that show partial data). Runs its own
+    /// runtime: call it from a plain thread.
+    pub fn load(
+        &self,
+        on: &(dyn Fn(Update) + Send + Sync),
+        partials: bool,
+    ) -> Result<(Snapshot, LoadStats)> {
+        match self {
+            Source::Demo => Ok((
+                Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("<bundled demo>"))?,
+                LoadStats::default(),
+            )),
+            Source::File(p) => Ok((Snapshot::read(p)?, LoadStats::default())),
+            Source::Live(l) => load_live(l, on, partials),
+        }
+    }
+}
+
+fn requests(c: &Client) -> Requests {
+    let n = c.counters();
+    Requests {
+        sent: n.requests(),
+        waiting: n.waiting(),
+        retried: n.retried(),
+        rate_limited: n.throttled(),
+    }
+}
+
+fn load_live(
+    l: &LiveSource,
+    on: &(dyn Fn(Update) + Send + Sync),
+    partials: bool,
+) -> Result<(Snapshot, LoadStats)> {
+    let client = Client::new(l.connection.clone(), l.tuning.clone())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let sink = |e: pingone::LoadEvent| on(Update::from(e));
+    let snapshot = runtime.block_on(async {
+        // While requests hang or wait to be retried no stage moves: report the requests every
+        // second, so that every consumer can say the load is alive and why it waits.
+        let load = if partials {
+            futures::future::Either::Left(pingone::load_with_partials(&client, &sink))
+        } else {
+            futures::future::Either::Right(pingone::load(&client, &sink))
+        };
+        tokio::pin!(load);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                r = &mut load => break r,
+                _ = tick.tick() => on(Update::Requests(requests(&client))),
+            }
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let snapshot = snapshot?;
+    Ok((
+        snapshot,
+        LoadStats {
+            requests: requests(&client),
+            elapsed: started.elapsed(),
+        },
+    ))
+}
