@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use pingscope::demo::{Params, generate};
 use pingscope::model::Graph;
 use pingscope::model::Kind;
-use pingscope::tui::action::Action;
+use pingscope::tui::action::{Action, Effect};
 use pingscope::tui::keymap::Keymap;
 use pingscope::tui::state::{Data, ListSpec, State};
 use pingscope::tui::theme::Theme;
@@ -107,12 +107,14 @@ fn main() {
         for (i, q) in queries.iter().enumerate() {
             let c = q.chars().last().expect("char");
             let start = Instant::now();
-            update(&mut s, Action::Char(c));
+            let effects = update(&mut s, Action::Char(c));
             // At this size the search runs as a background job: run it here, as the loop's
             // task would, and apply its result.
-            if let Some((generation, job)) = s.filter_job.take() {
-                let hits = job.run(&data.graph, &data.index);
-                update(&mut s, Action::Filtered(generation, job.query, hits));
+            for e in effects {
+                if let Effect::Filter { generation, job } = e {
+                    let hits = job.run(&data.graph, &data.index);
+                    update(&mut s, Action::Filtered(generation, job.query, hits));
+                }
             }
             per_key[i].push(start.elapsed());
             black_box(s.list.as_ref().map(|l| l.len()));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::state::Data;
+use crate::model::Target;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,8 +47,15 @@ pub enum Action {
     Reload,
     /// Open an audit lens by key (`no-mfa`, ...).
     Lens(String),
-    /// Run a palette command line (`export out.csv`, `lens stale`, `find alice`).
+    /// Run a palette command line (`export out.csv`, `lens stale`, `find alice`): it is parsed
+    /// into one of these actions.
     Command(String),
+    /// Open the finder on this text.
+    Find(String),
+    /// Filter the current list by this text.
+    SetFilter(String),
+    /// Write what is on screen to this file (`.json` for JSON, else CSV).
+    ExportTo(String),
 
     #[serde(skip)]
     Char(char),
@@ -85,6 +93,9 @@ pub enum Action {
     /// The hits of a background filter search (generation, query, hits): dropped unless newest.
     #[serde(skip)]
     Filtered(u64, String, Vec<crate::model::search::Hit>),
+    /// The hits of a background finder search (generation, hits): dropped unless newest.
+    #[serde(skip)]
+    Found(u64, Vec<crate::model::search::Hit>),
     /// A line for the footer (from a task: "wrote access.csv").
     #[serde(skip)]
     Message(String),
@@ -113,4 +124,18 @@ pub enum Effect {
     Write { path: String, contents: String },
     /// Put `text` on the clipboard through the terminal (OSC 52).
     Clipboard(String),
+    /// Build the detail of `target`; report with `DetailReady(generation, ..)`.
+    Detail { generation: u64, target: Target },
+    /// Run a filter search; report with `Filtered(generation, ..)`.
+    Filter {
+        generation: u64,
+        job: super::lists::SearchJob,
+    },
+    /// Search every kind for the finder (within `within` when narrowing); report with
+    /// `Found(generation, ..)`.
+    Find {
+        generation: u64,
+        query: String,
+        within: Option<Vec<crate::model::search::Hit>>,
+    },
 }

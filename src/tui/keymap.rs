@@ -57,6 +57,23 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("r", Action::Reload),
 ];
 
+/// A key's name as people read it: "enter" is "Enter", "ctrl-p" is "Ctrl-P".
+fn display_key(k: &str) -> String {
+    match k {
+        "enter" | "esc" | "tab" | "backtab" | "backspace" | "home" | "end" | "up" | "down"
+        | "left" | "right" | "pgup" | "pgdn" => {
+            let mut c = k.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+        _ => match k.strip_prefix("ctrl-") {
+            Some(rest) => format!("Ctrl-{}", rest.to_uppercase()),
+            None => k.to_owned(),
+        },
+    }
+}
+
 /// What an action does, for the help overlay and the palette.
 pub fn describe(a: &Action) -> String {
     let s = match a {
@@ -123,6 +140,30 @@ impl Keymap {
                 None => self.bindings.push(Binding { key, action }),
             }
         }
+    }
+
+    /// The key a person presses for `action`, as hints show it ("Enter", "w", "Ctrl-P"): the
+    /// shortest of its keys, or "(unbound)".
+    pub fn key(&self, action: &Action) -> String {
+        let best = self
+            .bindings
+            .iter()
+            .filter(|b| &b.action == action)
+            .map(|b| b.key.as_str())
+            .min_by_key(|k| k.chars().count());
+        match best {
+            None => "(unbound)".into(),
+            Some(k) => display_key(k),
+        }
+    }
+
+    /// "/ filter · Enter open · w why": each action's key, then what it does.
+    pub fn hints(&self, items: &[(Action, &str)]) -> String {
+        items
+            .iter()
+            .map(|(a, what)| format!("{} {what}", self.key(a)))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// One row per action: its keys and what it does, in the table's order.

@@ -8,7 +8,7 @@ pub mod action;
 pub mod config;
 pub mod detail;
 pub mod export;
-pub mod input;
+pub mod jobs;
 pub mod keymap;
 pub mod lists;
 pub mod state;
@@ -176,7 +176,10 @@ fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-fn run_effects(effects: Vec<Effect>, src: &Source, tx: &UnboundedSender<Action>) {
+/// Carries out effects: background work becomes tasks that report back by `Action`.
+fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &UnboundedSender<Action>) {
+    let data = state.data.clone();
+    let now = state.now_millis;
     for e in effects {
         match e {
             Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
@@ -193,6 +196,33 @@ fn run_effects(effects: Vec<Effect>, src: &Source, tx: &UnboundedSender<Action>)
                     };
                     let _ = tx.send(Action::Message(msg));
                 });
+            }
+            Effect::Detail { generation, target } => {
+                if let Some(data) = data.clone() {
+                    spawn_detail(data, generation, target, now, tx.clone());
+                }
+            }
+            Effect::Filter { generation, job } => {
+                if let Some(data) = data.clone() {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let hits = job.run(&data.graph, &data.index);
+                        let _ = tx.send(Action::Filtered(generation, job.query, hits));
+                    });
+                }
+            }
+            Effect::Find {
+                generation,
+                query,
+                within,
+            } => {
+                if let Some(data) = data.clone() {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let hits = update::find(&data, &query, within.as_deref());
+                        let _ = tx.send(Action::Found(generation, hits));
+                    });
+                }
             }
             Effect::Clipboard(text) => {
                 let mut out = std::io::stdout();
@@ -244,7 +274,7 @@ async fn event_loop(
     update::update(&mut state, Action::Resize(size.width, size.height));
     let (tx, mut rx) = unbounded_channel::<Action>();
     let effects = update::start_load(&mut state);
-    run_effects(effects, src, &tx);
+    run_effects(effects, src, &state, &tx);
     // Terminal events arrive through a channel, so that what is ready can be drained without
     // polling the EventStream with a throwaway waker (which would lose its wake-up).
     let (ev_tx, mut ev_rx) = unbounded_channel::<std::io::Result<Event>>();
@@ -287,21 +317,7 @@ async fn event_loop(
         loop {
             if let Some(a) = next.take() {
                 let eff = update::update(&mut state, a);
-                run_effects(eff, src, &tx);
-                if let (Some((generation, t)), Some(data)) =
-                    (state.detail_job.take(), state.data.clone())
-                {
-                    spawn_detail(data, generation, t, state.now_millis, tx.clone());
-                }
-                if let (Some((generation, job)), Some(data)) =
-                    (state.filter_job.take(), state.data.clone())
-                {
-                    let tx = tx.clone();
-                    tokio::task::spawn_blocking(move || {
-                        let hits = job.run(&data.graph, &data.index);
-                        let _ = tx.send(Action::Filtered(generation, job.query, hits));
-                    });
-                }
+                run_effects(eff, src, &state, &tx);
                 dirty = true;
             }
             if let Ok(a) = rx.try_recv() {

@@ -9,6 +9,7 @@ use crate::model::{Kind, Target};
 
 use super::action::Progress;
 use super::detail::Detail;
+use super::jobs::Latest;
 use super::keymap::Keymap;
 use super::lists::ListView;
 use super::theme::Theme;
@@ -117,18 +118,19 @@ pub struct State {
     pub data: Option<Arc<Data>>,
     /// Set while a load runs (the first one, or a reload over the data shown).
     pub loading: Option<Loading>,
-    pub load_gen: u64,
+    /// Background work, newest request wins (see `jobs`).
+    pub load_gen: Latest,
+    pub detail_gen: Latest,
+    pub filter_gen: Latest,
+    pub finder_gen: Latest,
+    /// Effects asked for by update's helpers during one `update`, returned by it at its end.
+    /// Never outlives that call: the state holds no job handle.
+    pub pending: Vec<super::action::Effect>,
     pub nav: Vec<NavItem>,
     pub nav_sel: usize,
     pub focus: Focus,
     pub list: Option<ListView>,
     pub detail: Option<Detail>,
-    /// A detail to compute in the background (generation, entity), taken by the event loop.
-    pub detail_job: Option<(u64, Target)>,
-    pub detail_generation: u64,
-    /// A filter search to run in the background (generation, job), taken by the event loop.
-    pub filter_job: Option<(u64, super::lists::SearchJob)>,
-    pub filter_generation: u64,
     /// Above this many users, filter searches and the detail of an application, group or role
     /// (who can use it, members, holders: tens of ms at 100k users) run off the input loop.
     pub background_users: usize,
@@ -153,16 +155,16 @@ impl State {
         State {
             data: None,
             loading: None,
-            load_gen: 0,
+            load_gen: Latest::default(),
+            detail_gen: Latest::default(),
+            filter_gen: Latest::default(),
+            finder_gen: Latest::default(),
+            pending: Vec::new(),
             nav: NavItem::all(),
             nav_sel: 0,
             focus: Focus::List,
             list: None,
             detail: None,
-            detail_job: None,
-            detail_generation: 0,
-            filter_job: None,
-            filter_generation: 0,
             background_users: 20_000,
             filtering: false,
             overlay: None,
@@ -192,12 +194,12 @@ impl State {
         self.list.as_ref().and_then(|l| l.selected_target())
     }
 
-    /// Rows of list content visible at the current size (the layout's arithmetic).
+    /// Rows of list content visible at the current size (see `ui::layout`).
     pub fn list_height(&self) -> usize {
-        usize::from(self.size.1).saturating_sub(4).max(1)
+        super::ui::layout::content_rows(self.size.1)
     }
 
     pub fn detail_height(&self) -> usize {
-        usize::from(self.size.1).saturating_sub(4).max(1)
+        super::ui::layout::content_rows(self.size.1)
     }
 }

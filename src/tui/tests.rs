@@ -396,19 +396,68 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("priya"));
 }
 
+/// The last background detail asked for among `effects`.
+fn detail_effect(effects: &[Effect]) -> Option<(u64, Target)> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Detail { generation, target } => Some((*generation, *target)),
+        _ => None,
+    })
+}
+
+/// The last background filter search asked for among `effects`.
+fn filter_effect(effects: Vec<Effect>) -> Option<(u64, super::lists::SearchJob)> {
+    effects.into_iter().rev().find_map(|e| match e {
+        Effect::Filter { generation, job } => Some((generation, job)),
+        _ => None,
+    })
+}
+
+#[test]
+fn big_finder_searches_run_in_the_background_and_the_latest_wins() {
+    let mut s = state(100, 30);
+    s.background_users = 0;
+    let effects = keys(&mut s, "<ctrl-p>alice");
+    let finds: Vec<(u64, String)> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Find {
+                generation, query, ..
+            } => Some((*generation, query.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(finds.len(), 5, "one search per keystroke: {finds:?}");
+    let (old, _) = finds[0].clone();
+    let (new, q) = finds[4].clone();
+    assert_eq!(q, "alice");
+    let d = demo_data();
+    let hits = super::update::find(&d, &q, None);
+    update(&mut s, Action::Found(old, Vec::new()));
+    let Some(Overlay::Finder(f)) = &s.overlay else {
+        panic!("finder")
+    };
+    assert!(
+        f.hits.is_empty(),
+        "nothing yet, and a stale answer is dropped"
+    );
+    update(&mut s, Action::Found(new, hits.clone()));
+    let Some(Overlay::Finder(f)) = &s.overlay else {
+        panic!("finder")
+    };
+    assert_eq!(f.hits, hits);
+}
+
 #[test]
 fn big_details_are_computed_in_the_background_and_the_latest_wins() {
     let mut s = state(100, 30);
     s.background_users = 0;
-    keys(&mut s, "hjjj<enter>");
-    let (g1, t1) = s.detail_job.take().expect("a job for the first app");
+    let (g1, t1) = detail_effect(&keys(&mut s, "hjjj<enter>")).expect("a job for the first app");
     assert!(
         s.detail
             .as_ref()
             .is_some_and(|d| d.lines[0].left == "computing…")
     );
-    keys(&mut s, "j");
-    let (g2, t2) = s.detail_job.take().expect("a job for the second app");
+    let (g2, t2) = detail_effect(&keys(&mut s, "j")).expect("a job for the second app");
     assert!(g2 > g1 && t1 != t2);
     let g = s.graph().expect("graph");
     let stale = super::detail::Detail::build(g, t1, 0);
@@ -508,14 +557,12 @@ fn clicks_focus_panes_and_select_rows() {
 fn big_filters_search_in_the_background_and_the_latest_wins() {
     let mut s = state(100, 30);
     s.background_users = 0;
-    keys(&mut s, "/al");
-    let (g1, job1) = s.filter_job.take().expect("a search for al");
+    let (g1, job1) = filter_effect(keys(&mut s, "/al")).expect("a search for al");
     assert_eq!(
         s.list.as_ref().map(|l| (l.query.as_str(), l.len())),
         Some(("al", 480))
     );
-    keys(&mut s, "i");
-    let (g2, job2) = s.filter_job.take().expect("a search for ali");
+    let (g2, job2) = filter_effect(keys(&mut s, "i")).expect("a search for ali");
     assert!(g2 > g1);
     let d = demo_data();
     let stale = job1.run(&d.graph, &d.index);
@@ -531,18 +578,15 @@ fn big_filters_search_in_the_background_and_the_latest_wins() {
     assert_eq!(s.list.as_ref().map(|l| l.len()), Some(n));
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("ali"));
     // A trailing space survives its search's result.
-    keys(&mut s, " ");
-    let (g, job) = s.filter_job.take().expect("a search for 'ali '");
+    let (g, job) = filter_effect(keys(&mut s, " ")).expect("a search for 'ali '");
     let hits = job.run(&d.graph, &d.index);
     update(&mut s, Action::Filtered(g, job.query.clone(), hits));
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("ali "));
-    keys(&mut s, "<bs>");
-    let (g, job) = s.filter_job.take().expect("a search for 'ali'");
+    let (g, job) = filter_effect(keys(&mut s, "<bs>")).expect("a search for 'ali'");
     let hits = job.run(&d.graph, &d.index);
     update(&mut s, Action::Filtered(g, job.query.clone(), hits));
     // The next keystroke narrows within the hits of "ali" and gives the same as a fresh search.
-    keys(&mut s, "c");
-    let (_, job3) = s.filter_job.take().expect("a search for alic");
+    let (_, job3) = filter_effect(keys(&mut s, "c")).expect("a search for alic");
     assert_eq!(
         job3.run(&d.graph, &d.index),
         d.index.search(&d.graph, "alic", Some(Kind::User))

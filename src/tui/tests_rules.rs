@@ -285,3 +285,37 @@ fn zero_width_characters_are_visible_and_never_shift_a_line() {
     let screen = render(&s);
     assert!(screen.contains("ad\u{FFFD}min"), "{screen}");
 }
+
+#[test]
+fn hints_and_messages_name_the_keys_of_the_keymap() {
+    let mut km = super::keymap::Keymap::default();
+    // Why moves from w to x (w now yanks).
+    km.merge(
+        [
+            ("x".to_owned(), Action::Why),
+            ("w".to_owned(), Action::Yank),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let mut s = super::state::State::new(km, super::theme::Theme::plain(), 0);
+    update(&mut s, Action::Resize(120, 30));
+    update(&mut s, Action::Loaded(0, super::tests::demo_data()));
+    let screen = render(&s);
+    let footer = screen.lines().last().expect("footer");
+    assert!(
+        footer.contains("x why") && !footer.contains("w why"),
+        "{footer}"
+    );
+    // A message that teaches a key teaches the bound one.
+    update(&mut s, Action::Why);
+    let m = s.message.clone().unwrap_or_default();
+    assert!(m.starts_with("x explains a relation"), "{m}");
+    // And a palette line is parsed into the same action a key would send.
+    let mut s = state(100, 30);
+    keys(&mut s, ":lens stale<enter>");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Lens(Lens::Stale))
+    );
+}

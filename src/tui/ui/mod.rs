@@ -3,6 +3,7 @@
 //! display width, never by bytes or chars.
 
 mod detail;
+pub mod layout;
 mod list;
 mod nav;
 mod overlays;
@@ -17,18 +18,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::state::{Focus, Overlay, State};
 
-/// Widths of the navigator and the list at a terminal width; the detail takes the rest, and more
-/// of it while it has the focus.
-pub fn columns(width: u16, focus: Focus) -> (u16, u16) {
-    let nav = if width >= 120 { 24 } else { 21 };
-    let rest = width.saturating_sub(nav);
-    let list = match focus {
-        Focus::Detail => rest / 3,
-        _ if width >= 160 => rest * 2 / 5,
-        _ => rest * 9 / 20,
-    };
-    (nav, list)
-}
+pub use layout::columns;
 
 pub fn draw(f: &mut Frame, s: &State) {
     let area = f.area();

@@ -17,10 +17,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
     let Some(g) = s.graph() else { return };
     let w = usize::from(inner.width);
     let mut lines = Vec::new();
-    for (i, item) in s.nav.iter().enumerate() {
-        if matches!(item, NavItem::Lens(_)) && i > 0 && matches!(s.nav[i - 1], NavItem::Kind(_)) {
+    for line in super::layout::nav_lines(&s.nav) {
+        let Some(i) = line else {
             lines.push(Line::styled(pad("Lenses", w), s.theme.heading));
-        }
+            continue;
+        };
+        let item = &s.nav[i];
         let marker = if i == s.nav_sel { "▸ " } else { "  " };
         let text = match item {
             NavItem::Kind(k) => {

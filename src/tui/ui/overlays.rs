@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
 use crate::model::text::sanitize;
-use crate::tui::input::FINDER_MAX;
+use crate::tui::action::Action;
 use crate::tui::lists::target_name;
 use crate::tui::state::{Finder, Palette, State};
+use crate::tui::update::FINDER_MAX;
 use crate::tui::why::WhyView;
 
 use super::{centered, fit, highlighted, pad};
@@ -74,7 +75,19 @@ pub fn why(f: &mut Frame, area: Rect, s: &State, v: &WhyView) {
         ]));
     }
     lines.push(Line::styled(
-        fit("j/k hop · Enter jump to it · e export · Esc close", iw),
+        fit(
+            &format!(
+                "{}/{} hop · {}",
+                s.keymap.key(&Action::MoveDown),
+                s.keymap.key(&Action::MoveUp),
+                s.keymap.hints(&[
+                    (Action::Open, "jump to it"),
+                    (Action::Export, "export"),
+                    (Action::Cancel, "close"),
+                ])
+            ),
+            iw,
+        ),
         s.theme.dim,
     ));
     f.render_widget(Paragraph::new(lines), inner);

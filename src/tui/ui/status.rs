@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::model::text::sanitize;
 use crate::model::{EnvironmentType, Stage, StageState};
+use crate::tui::action::Action;
 use crate::tui::detail::ago;
 use crate::tui::lists::{kind_title, target_name};
 use crate::tui::state::{ListSpec, Location, State};
@@ -136,7 +137,13 @@ pub fn footer(f: &mut Frame, area: Rect, s: &State) {
         return;
     }
     if s.data.is_none() {
-        let line = Line::styled(" loading the environment… · q quit", s.theme.dim);
+        let line = Line::styled(
+            format!(
+                " loading the environment… · {}",
+                s.keymap.hints(&[(Action::Quit, "quit")])
+            ),
+            s.theme.dim,
+        );
         f.render_widget(Paragraph::new(line), area);
         return;
     }
@@ -147,7 +154,20 @@ pub fn footer(f: &mut Frame, area: Rect, s: &State) {
         );
         return;
     }
-    let hints = " / filter · Enter open · w why · W who · - back · : cmd · ? help · q quit";
+    let hints = format!(
+        " {}",
+        s.keymap.hints(&[
+            (Action::Filter, "filter"),
+            (Action::Open, "open"),
+            (Action::Why, "why"),
+            (Action::WhoHas, "who"),
+            (Action::Back, "back"),
+            (Action::Palette, "cmd"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ])
+    );
+    let hints = hints.as_str();
     let mut trail: Vec<String> = s
         .history
         .iter()
@@ -195,7 +215,11 @@ pub fn loading(f: &mut Frame, area: Rect, s: &State) {
                 w,
             )));
             lines.push(Line::raw(""));
-            lines.push(Line::styled("r retry · q quit", s.theme.dim));
+            lines.push(Line::styled(
+                s.keymap
+                    .hints(&[(Action::Reload, "retry"), (Action::Quit, "quit")]),
+                s.theme.dim,
+            ));
         }
         Some(l) if !l.stages.is_empty() => {
             for p in &l.stages {

@@ -4,14 +4,28 @@ use std::sync::Arc;
 
 use crate::model::Target;
 
+mod input;
+mod nav;
+
+pub use input::{FINDER_MAX, completions, find};
+use nav::{back, forward};
+pub use nav::{current_location, goto, jump, jump_to_target, location};
+
 use super::action::{Action, Effect, Progress};
 use super::detail::{Detail, Why};
-use super::input;
 use super::lists::{ListView, Note, target_name};
 use super::state::*;
 use super::why::WhyView;
 
+/// Applies one action: every change of state, and the effects the outside world must carry out
+/// (background work among them), with no I/O.
 pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
+    let mut effects = apply(s, a);
+    effects.append(&mut s.pending);
+    effects
+}
+
+fn apply(s: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Tick(now) => {
             s.now_millis = now;
@@ -24,20 +38,29 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::DetailReady(generation, d) => {
             let wanted = s.list.as_ref().and_then(ListView::selected_target);
-            if generation == s.detail_generation && wanted == Some(d.target) {
+            if s.detail_gen.is_current(generation) && wanted == Some(d.target) {
                 s.detail = Some(*d);
                 fix_offsets(s);
             }
             return Vec::new();
         }
         Action::Filtered(generation, _query, hits) => {
-            if generation == s.filter_generation {
+            if s.filter_gen.is_current(generation) {
                 if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
                     // The text as typed (a trailing space stays): no keystroke came since.
                     let typed = l.query.clone();
                     l.apply_hits(&d.graph, &typed, hits);
                     fix_offsets(s);
                     refresh_detail(s);
+                }
+            }
+            return Vec::new();
+        }
+        Action::Found(generation, hits) => {
+            if s.finder_gen.is_current(generation) {
+                if let Some(Overlay::Finder(f)) = s.overlay.as_mut() {
+                    f.hits = hits;
+                    f.sel = 0;
                 }
             }
             return Vec::new();
@@ -72,7 +95,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::Loaded(generation, data) => {
-            if generation == s.load_gen {
+            if s.load_gen.is_current(generation) {
                 install(s, data);
             }
             return Vec::new();
@@ -90,7 +113,7 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
             return Vec::new();
         }
         Action::LoadFailed(generation, e) => {
-            if generation == s.load_gen {
+            if s.load_gen.is_current(generation) {
                 match (&s.data, s.loading.as_mut()) {
                     (None, Some(l)) => l.error = Some(e),
                     _ => {
@@ -111,25 +134,28 @@ pub fn update(s: &mut State, a: Action) -> Vec<Effect> {
     if s.data.is_none() {
         return Vec::new();
     }
-    if s.overlay.is_some() {
-        return input::overlay(s, a);
+    // The overlay or the filter line has the keyboard; what they hand back is applied here.
+    let next = if s.overlay.is_some() {
+        input::overlay(s, a)
+    } else if s.filtering {
+        input::filter(s, a)
+    } else {
+        Some(a)
+    };
+    match next {
+        Some(a) => normal(s, a),
+        None => Vec::new(),
     }
-    if s.filtering {
-        return input::filter(s, a);
-    }
-    normal(s, a)
 }
 
 /// Starts a (re)load: the data shown stays until the new data arrives.
 pub fn start_load(s: &mut State) -> Vec<Effect> {
-    s.load_gen += 1;
+    let generation = s.load_gen.begin();
     s.loading = Some(Loading {
-        generation: s.load_gen,
+        generation,
         ..Loading::default()
     });
-    vec![Effect::Load {
-        generation: s.load_gen,
-    }]
+    vec![Effect::Load { generation }]
 }
 
 fn install(s: &mut State, data: Arc<Data>) {
@@ -214,7 +240,21 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
             Some(l) => jump(s, location(ListSpec::Lens(l), None, Focus::List)),
             None => s.message = Some(format!("no lens {key}")),
         },
-        Action::Command(line) => return input::command(s, &line),
+        Action::Command(line) => match input::command(&line) {
+            Ok(a) => return apply(s, a),
+            Err(m) if m.is_empty() => {}
+            Err(m) => s.message = Some(m),
+        },
+        Action::Find(q) => input::open_finder(s, &q),
+        Action::SetFilter(q) => set_query(s, &q),
+        Action::ExportTo(path) => {
+            let ext = if path.ends_with(".json") {
+                "json"
+            } else {
+                "csv"
+            };
+            return super::export::effect(s, ext, Some(path));
+        }
         Action::Click(x, y) => click(s, x, y),
         _ => {}
     }
@@ -291,7 +331,7 @@ fn fit_offset(sel: usize, offset: usize, height: usize) -> usize {
 }
 
 /// Rebuilds the detail when the list's selection names another entity. For big answers it only
-/// asks for one (`detail_job`) and shows a placeholder; the newest request wins.
+/// asks for one (`Effect::Detail`) and shows a placeholder; the newest request wins.
 pub fn refresh_detail(s: &mut State) {
     use crate::model::Kind;
     let t = s.list.as_ref().and_then(ListView::selected_target);
@@ -305,111 +345,15 @@ pub fn refresh_detail(s: &mut State) {
     let g = &data.graph;
     let big = g.users.len() > s.background_users && t.kind != Kind::User;
     if big {
-        s.detail_generation += 1;
-        s.detail_job = Some((s.detail_generation, t));
+        let generation = s.detail_gen.begin();
+        s.pending.push(Effect::Detail {
+            generation,
+            target: t,
+        });
         s.detail = Some(Detail::placeholder(g, t));
     } else {
+        s.detail_gen.cancel();
         s.detail = Some(Detail::build(g, t, s.now_millis));
-    }
-}
-
-pub fn location(spec: ListSpec, selected: Option<Target>, focus: Focus) -> Location {
-    Location {
-        spec,
-        query: String::new(),
-        selected,
-        focus,
-    }
-}
-
-pub fn current_location(s: &State) -> Option<Location> {
-    let l = s.list.as_ref()?;
-    Some(Location {
-        spec: l.spec.clone(),
-        query: l.query.clone(),
-        selected: l.selected_target(),
-        focus: s.focus,
-    })
-}
-
-/// Shows `loc`, rebuilding the list only when it is another list.
-pub fn goto(s: &mut State, loc: Location) {
-    let Some(data) = s.data.clone() else { return };
-    let g = &data.graph;
-    let same = s.list.as_ref().is_some_and(|l| l.spec == loc.spec);
-    if !same {
-        match ListView::build(g, &loc.spec, s.stale_days) {
-            Some(l) => s.list = Some(l),
-            None => {
-                s.message = Some("nothing to list for that".into());
-                return;
-            }
-        }
-    }
-    if let Some(l) = s.list.as_mut() {
-        if l.query != loc.query || !same {
-            l.set_query(g, &data.index, &loc.query);
-        }
-        let found = loc.selected.is_some_and(|t| l.select_target(t));
-        if !found && loc.selected.is_some() && !loc.query.is_empty() {
-            // The entity is filtered out: show it unfiltered rather than not at all.
-            l.set_query(g, &data.index, "");
-            loc.selected.map(|t| l.select_target(t));
-        }
-        if loc.selected.is_none() {
-            l.sel = 0;
-        }
-    }
-    if let Some(i) = s.nav.iter().position(|n| match (n, &loc.spec) {
-        (NavItem::Kind(a), ListSpec::Kind(b)) => a == b,
-        (NavItem::Lens(a), ListSpec::Lens(b)) => a == b,
-        _ => false,
-    }) {
-        s.nav_sel = i;
-    }
-    s.focus = loc.focus;
-    s.filtering = false;
-    refresh_detail(s);
-    fix_offsets(s);
-}
-
-/// Goes to `loc`, remembering where we were.
-pub fn jump(s: &mut State, loc: Location) {
-    if let Some(here) = current_location(s) {
-        if here == loc {
-            return;
-        }
-        s.history.push(here);
-        if s.history.len() > 200 {
-            s.history.remove(0);
-        }
-    }
-    s.forward.clear();
-    goto(s, loc);
-}
-
-pub fn jump_to_target(s: &mut State, t: Target) {
-    s.overlay = None;
-    jump(s, location(ListSpec::Kind(t.kind), Some(t), Focus::Detail));
-}
-
-fn back(s: &mut State) {
-    if let Some(prev) = s.history.pop() {
-        if let Some(here) = current_location(s) {
-            s.forward.push(here);
-        }
-        goto(s, prev);
-    } else {
-        s.message = Some("nothing further back".into());
-    }
-}
-
-fn forward(s: &mut State) {
-    if let Some(next) = s.forward.pop() {
-        if let Some(here) = current_location(s) {
-            s.history.push(here);
-        }
-        goto(s, next);
     }
 }
 
@@ -452,8 +396,13 @@ fn why(s: &mut State) {
     match view {
         Some(v) => s.overlay = Some(Overlay::Why(v)),
         None => {
-            s.message =
-                Some("w explains a relation: select one in the detail pane (l, then j/k)".into())
+            s.message = Some(format!(
+                "{} explains a relation: select one in the detail pane ({}, then {}/{})",
+                s.keymap.key(&Action::Why),
+                s.keymap.key(&Action::FocusRight),
+                s.keymap.key(&Action::MoveDown),
+                s.keymap.key(&Action::MoveUp)
+            ))
         }
     }
 }
@@ -471,7 +420,12 @@ fn who_has(s: &mut State) {
         Some(t) if matches!(t.kind, Kind::Role | Kind::Group | Kind::App) => {
             jump(s, location(ListSpec::Who(t), None, Focus::List));
         }
-        _ => s.message = Some("W works on a role, a group or an application".into()),
+        _ => {
+            s.message = Some(format!(
+                "{} works on a role, a group or an application",
+                s.keymap.key(&Action::WhoHas)
+            ))
+        }
     }
 }
 
@@ -484,13 +438,13 @@ pub fn set_query(s: &mut State, q: &str) {
     match l.search_job(q) {
         Some(job) if background => {
             l.query = q.to_owned();
-            s.filter_generation += 1;
-            s.filter_job = Some((s.filter_generation, job));
+            let generation = s.filter_gen.begin();
+            s.pending.push(Effect::Filter { generation, job });
             return;
         }
         _ => {
             // Any search still running is now stale.
-            s.filter_generation += 1;
+            s.filter_gen.cancel();
             l.set_query(&d.graph, &d.index, q);
         }
     }
@@ -498,26 +452,31 @@ pub fn set_query(s: &mut State, q: &str) {
     refresh_detail(s);
 }
 
+/// A click: the pane and row come from the layout the screen was drawn with.
 fn click(s: &mut State, x: u16, y: u16) {
-    let (w, _) = s.size;
-    let areas = super::ui::columns(w, s.focus);
-    let row = usize::from(y.saturating_sub(2));
-    if x < areas.0 {
-        s.focus = Focus::Nav;
-        let spec_row = if row > 5 { row - 1 } else { row };
-        let d = spec_row as isize - s.nav_sel as isize;
-        step(s, d);
-    } else if x < areas.0 + areas.1 {
-        s.focus = Focus::List;
-        let target = s.list.as_ref().map_or(0, |l| l.offset + row);
-        let d = target as isize - s.list.as_ref().map_or(0, |l| l.sel) as isize;
-        step(s, d);
-    } else {
-        s.focus = Focus::Detail;
-        if let Some(d) = s.detail.as_mut() {
-            let line = d.offset + row;
-            if d.selectable().any(|i| i == line) {
-                d.sel = line;
+    use super::ui::layout;
+    let Some((pane, row)) = layout::hit(s.size, s.focus, x, y) else {
+        return;
+    };
+    s.focus = pane;
+    match pane {
+        Focus::Nav => {
+            if let Some(Some(item)) = layout::nav_lines(&s.nav).get(row) {
+                let d = *item as isize - s.nav_sel as isize;
+                step(s, d);
+            }
+        }
+        Focus::List => {
+            let target = s.list.as_ref().map_or(0, |l| l.offset + row);
+            let d = target as isize - s.list.as_ref().map_or(0, |l| l.sel) as isize;
+            step(s, d);
+        }
+        Focus::Detail => {
+            if let Some(d) = s.detail.as_mut() {
+                let line = d.offset + row;
+                if d.selectable().any(|i| i == line) {
+                    d.sel = line;
+                }
             }
         }
     }

@@ -1,16 +1,19 @@
 //! Actions while an overlay or the filter line has the keyboard: text entry, the finder, the
-//! command palette and its commands.
+//! command palette, and the parsing of palette lines into actions. A one-way part of `update`:
+//! it uses update's helpers and returns a follow-up action for update to apply, never calling
+//! update itself; effects go to `State::pending`.
 
 use crate::model::audit::Lens;
 
-use super::action::{Action, Effect};
-use super::state::*;
-use super::update::{jump_to_target, set_query, start_load};
+use super::super::action::{Action, Effect};
+use super::super::state::*;
+use super::{jump_to_target, set_query};
 
 /// How many finder hits are kept on screen.
 pub const FINDER_MAX: usize = 200;
 
-pub fn filter(s: &mut State, a: Action) -> Vec<Effect> {
+/// A key while the filter line has the keyboard; returns an action for update to apply next.
+pub fn filter(s: &mut State, a: Action) -> Option<Action> {
     let mut q = s.list.as_ref().map(|l| l.query.clone()).unwrap_or_default();
     match a {
         Action::Char(c) => {
@@ -29,17 +32,16 @@ pub fn filter(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::MoveDown | Action::MoveUp => {
             s.filtering = false;
-            return super::update::update(s, a);
+            return Some(a);
         }
         _ => {}
     }
-    Vec::new()
+    None
 }
 
-pub fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
-    let Some(ov) = s.overlay.as_mut() else {
-        return Vec::new();
-    };
+/// A key while an overlay has the keyboard; returns an action for update to apply next.
+pub fn overlay(s: &mut State, a: Action) -> Option<Action> {
+    let ov = s.overlay.as_mut()?;
     match ov {
         Overlay::Help { offset } => match a {
             Action::MoveDown | Action::ScrollDown => *offset += 1,
@@ -54,7 +56,7 @@ pub fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                     jump_to_target(s, t);
                 }
             }
-            Action::Export => return super::export::effect(s, "csv", None),
+            Action::Export => return Some(Action::Export),
             Action::Back => s.overlay = None,
             Action::Cancel | Action::Why | Action::Quit => s.overlay = None,
             _ => {}
@@ -103,89 +105,114 @@ pub fn overlay(s: &mut State, a: Action) -> Vec<Effect> {
                 let line = p.text.clone();
                 // Enter on a half-typed command takes the highlighted completion.
                 let line = match p.completions.get(p.sel) {
-                    Some(c)
-                        if !COMMANDS
-                            .iter()
-                            .any(|k| line.trim() == *k || line.starts_with(&format!("{k} "))) =>
-                    {
-                        c.clone()
-                    }
+                    Some(c) if command(&line).is_err() => c.clone(),
                     _ => line,
                 };
                 s.overlay = None;
-                return command(s, &line);
+                return Some(Action::Command(line));
             }
             Action::Cancel => s.overlay = None,
             _ => {}
         },
     }
-    Vec::new()
+    None
 }
 
+/// Searches every kind for the finder: at once, or in a big environment in the background
+/// (`Effect::Find`, newest wins), as the list filter does.
 fn refind(s: &mut State, narrowing: bool) {
     let Some(d) = s.data.clone() else { return };
+    let background = d.graph.users.len() > s.background_users;
     let Some(Overlay::Finder(f)) = s.overlay.as_mut() else {
         return;
     };
     // Narrowing on the kept hits is exact only when they were not cut; keep them all.
-    f.hits = if narrowing && !f.hits.is_empty() && f.query.chars().count() > 1 {
-        d.index.search_within(&d.graph, &f.query, None, &f.hits)
-    } else {
-        d.index.search(&d.graph, &f.query, None)
-    };
+    let within =
+        (narrowing && !f.hits.is_empty() && f.query.chars().count() > 1).then(|| f.hits.clone());
+    if background {
+        let generation = s.finder_gen.begin();
+        let query = f.query.clone();
+        s.pending.push(Effect::Find {
+            generation,
+            query,
+            within,
+        });
+        return;
+    }
+    s.finder_gen.cancel();
+    f.hits = find(&d, &f.query, within.as_deref());
     f.sel = 0;
 }
 
-const COMMANDS: &[&str] = &[
-    "find", "filter", "export", "lens", "who", "sort", "reload", "help", "quit",
-];
-
-/// The palette's suggestions for what is typed so far.
-pub fn completions(text: &str) -> Vec<String> {
-    let t = text.trim_start();
-    let mut all: Vec<String> = vec![
-        "find ".into(),
-        "filter ".into(),
-        "export pingscope.csv".into(),
-        "export pingscope.json".into(),
-    ];
-    all.extend(Lens::ALL.iter().map(|l| format!("lens {}", l.key())));
-    all.extend(["who", "sort", "reload", "help", "quit"].map(String::from));
-    all.into_iter().filter(|c| c.starts_with(t)).collect()
+/// The finder's search, anywhere.
+pub fn find(
+    d: &Data,
+    query: &str,
+    within: Option<&[crate::model::search::Hit]>,
+) -> Vec<crate::model::search::Hit> {
+    match within {
+        Some(prev) => d.index.search_within(&d.graph, query, None, prev),
+        None => d.index.search(&d.graph, query, None),
+    }
 }
 
-/// Runs one palette command line.
-pub fn command(s: &mut State, line: &str) -> Vec<Effect> {
+/// The palette's commands, as completion offers them; [`command`] parses each into an action.
+const COMMANDS: &[&str] = &[
+    "find ",
+    "filter ",
+    "export pingscope.csv",
+    "export pingscope.json",
+    "lens ",
+    "who",
+    "sort",
+    "reload",
+    "help",
+    "quit",
+];
+
+/// The palette's suggestions for what is typed so far (`lens` expanded to every lens).
+pub fn completions(text: &str) -> Vec<String> {
+    let t = text.trim_start();
+    COMMANDS
+        .iter()
+        .flat_map(|c| match *c {
+            "lens " => Lens::ALL
+                .iter()
+                .map(|l| format!("lens {}", l.key()))
+                .collect(),
+            c => vec![c.to_owned()],
+        })
+        .filter(|c| c.starts_with(t))
+        .collect()
+}
+
+/// Parses one palette line into the action it names, or says why it names none.
+pub fn command(line: &str) -> Result<Action, String> {
     let line = line.trim();
     let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
-    let arg = arg.trim();
-    match cmd {
-        "q" | "quit" => s.quit = true,
-        "find" => {
-            s.overlay = Some(Overlay::Finder(Finder {
-                query: arg.to_owned(),
-                ..Finder::default()
-            }));
-            if !arg.is_empty() {
-                refind(s, false);
-            }
-        }
-        "filter" => set_query(s, arg),
-        "export" => {
-            let ext = if arg.ends_with(".json") {
-                "json"
-            } else {
-                "csv"
-            };
-            return super::export::effect(s, ext, Some(arg.to_owned()));
-        }
-        "lens" => return super::update::update(s, Action::Lens(arg.to_owned())),
-        "who" => return super::update::update(s, Action::WhoHas),
-        "sort" => return super::update::update(s, Action::CycleSort),
-        "reload" => return start_load(s),
-        "help" => s.overlay = Some(Overlay::Help { offset: 0 }),
-        "" => {}
-        other => s.message = Some(format!("unknown command {other:?} (try : then Tab)")),
+    let arg = arg.trim().to_owned();
+    Ok(match cmd {
+        "q" | "quit" => Action::Quit,
+        "find" => Action::Find(arg),
+        "filter" => Action::SetFilter(arg),
+        "export" => Action::ExportTo(arg),
+        "lens" => Action::Lens(arg),
+        "who" => Action::WhoHas,
+        "sort" => Action::CycleSort,
+        "reload" => Action::Reload,
+        "help" => Action::Help,
+        "" => return Err(String::new()),
+        other => return Err(format!("unknown command {other:?} (try : then Tab)")),
+    })
+}
+
+/// Opens the finder on `query`.
+pub fn open_finder(s: &mut State, query: &str) {
+    s.overlay = Some(Overlay::Finder(Finder {
+        query: query.to_owned(),
+        ..Finder::default()
+    }));
+    if !query.is_empty() {
+        refind(s, false);
     }
-    Vec::new()
 }

@@ -1,0 +1,138 @@
+//! The command line: every command, its options and their help.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::{export, login};
+use crate::source::SourceArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pingscope",
+    version,
+    about = "Who has what, and why, in a PingOne environment (read-only)",
+    after_help = "Examples:\n  pingscope --demo access maria.garcia\n  pingscope --demo who-can \"Payroll\" --json\n  pingscope --snapshot prod.json export --format csv > access.csv"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Capture the mouse in the explorer (click to select, wheel to scroll).
+    #[arg(long, global = true)]
+    pub mouse: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Everything a user reaches (groups, roles, applications), each with the chain that explains it.
+    Access {
+        /// User id, username or e-mail address.
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who can use an application, each with the chain that admits them.
+    WhoCan {
+        /// Application id or exact name.
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who holds an admin role (users, groups and their members, worker applications,
+    /// gateways), at which scope.
+    Holders {
+        /// Role id or exact name (a name several roles share is refused: give the id).
+        role: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who is in a group, directly and through nested groups.
+    Members {
+        /// Group id or exact name.
+        group: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The whole user × application / role matrix, one row per grant with its reason.
+    Export {
+        #[arg(long, value_enum, default_value = "json")]
+        format: export::Format,
+        #[arg(long, value_enum, default_value = "all")]
+        what: export::What,
+    },
+    /// Audit lenses: privileged users, MFA-less or stale accounts, apps open to everyone...
+    /// With no lens, a summary of every lens.
+    Audit {
+        /// One of: privileged, privileged-weak, admin-via-group, inactive-with-roles, no-mfa,
+        /// stale, open-apps, non-human-admins (worker apps and gateways).
+        #[arg(value_parser = parse_lens)]
+        lens: Option<crate::model::audit::Lens>,
+        /// A sign-on older than this many days is stale.
+        #[arg(long, default_value_t = crate::model::audit::AuditOptions::DEFAULT_STALE_DAYS)]
+        stale_days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts, coverage and provenance of the loaded environment.
+    Stats {
+        #[arg(long)]
+        json: bool,
+        /// Build the search index too, then print the process's peak resident memory to stderr
+        /// (for benchmarks).
+        #[arg(long, hide = true)]
+        peak_rss: bool,
+    },
+    /// Snapshot files.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Check a worker app's credentials against PingOne, keep its secret in the OS keyring and
+    /// its settings in a profile (--profile NAME; default: "default").
+    #[command(
+        after_help = "Example:\n  pingscope login --profile prod --label prod --environment-id ENV_ID --client-id CLIENT_ID --region EU"
+    )]
+    Login(login::LoginArgs),
+    /// Remove a profile and its secret from the keyring.
+    Logout,
+    /// List profiles, and where each secret is kept.
+    Profiles {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The demo environment and its generator.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCommand {
+    /// Write the loaded environment to FILE (atomically, readable by you only).
+    Save { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Generate an environment of any size (deterministic for a seed) and write it as a snapshot.
+    Generate {
+        /// Number of users (default: the bundled demo's parameters).
+        #[arg(long)]
+        users: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        groups: usize,
+        #[arg(long, default_value_t = 0)]
+        apps: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+fn parse_lens(s: &str) -> std::result::Result<crate::model::audit::Lens, String> {
+    use crate::model::audit::Lens;
+    Lens::from_key(s).ok_or_else(|| {
+        let keys: Vec<&str> = Lens::ALL.iter().map(|l| l.key()).collect();
+        format!("unknown lens {s:?}; one of: {}", keys.join(", "))
+    })
+}

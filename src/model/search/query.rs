@@ -1,0 +1,297 @@
+//! Running a query over the index: the tiers, narrowing on previous hits, ids.
+
+use super::matching::*;
+use super::*;
+
+impl SearchIndex {
+    /// Every entity matching `query`, best first. An empty query matches nothing.
+    pub fn search(&self, graph: &Graph, query: &str, kinds: Option<Kind>) -> Vec<Hit> {
+        match Query::new(query) {
+            Some(q) => self.run(graph, &q, kinds, Scope::Range(self.range(kinds)), true),
+            None => Vec::new(),
+        }
+    }
+
+    /// `search` limited to the entities of `previous`, plus id matches anywhere (a pasted id
+    /// need not extend the previous query). When `query` extends the query that produced
+    /// `previous` (same `kinds`), the answer equals a fresh `search`; for any other `previous`
+    /// it equals the fresh search restricted to those entities as long as at most [`REFINE`]
+    /// fuzzy candidates are in play (beyond that, which ones the scorer re-ranks depends on
+    /// the candidates present).
+    pub fn search_within(
+        &self,
+        graph: &Graph,
+        query: &str,
+        kinds: Option<Kind>,
+        previous: &[Hit],
+    ) -> Vec<Hit> {
+        let Some(q) = Query::new(query) else {
+            return Vec::new();
+        };
+        let range = self.range(kinds);
+        // The previous entities in the graph's order, through a bitset (cheaper than sorting).
+        let mut marks = vec![0u64; (range.end as usize).div_ceil(64)];
+        for e in previous.iter().filter_map(|h| self.entity(h.target)) {
+            if let (true, Some(w)) = (range.contains(&e), marks.get_mut(e as usize / 64)) {
+                *w |= 1 << (e % 64);
+            }
+        }
+        let mut ents = Vec::with_capacity(previous.len());
+        for (w, &bits) in (0u32..).zip(&marks) {
+            let mut bits = bits;
+            while bits != 0 {
+                ents.push(w * 64 + bits.trailing_zeros());
+                bits &= bits - 1;
+            }
+        }
+        self.run(graph, &q, kinds, Scope::List(&ents), true)
+    }
+
+    pub(super) fn run(
+        &self,
+        graph: &Graph,
+        q: &Query,
+        kinds: Option<Kind>,
+        scope: Scope,
+        parallel: bool,
+    ) -> Vec<Hit> {
+        let n = match &scope {
+            Scope::Range(r) => r.len(),
+            Scope::List(l) => l.len(),
+        };
+        let [a, b] = split(n, parallel, |r| match &scope {
+            Scope::Range(all) => {
+                let start = all.start + r.start as u32;
+                self.scan(q, start..all.start + r.end as u32)
+            }
+            Scope::List(l) => self.scan(q, l.get(r).unwrap_or(&[]).iter().copied()),
+        });
+        let mut hits = merge(a.hits, b.hits);
+        let mut fuzzy = merge(a.fuzzy, b.fuzzy);
+        // Re-rank the best fuzzy candidates with the scorer.
+        let refined = fuzzy.len().min(REFINE);
+        for k in &mut fuzzy[..refined] {
+            let (e, field) = (key_entity(*k), key_field(*k));
+            let Some(t) = self.field_of(e, field).map(|f| self.field_str(f)) else {
+                continue;
+            };
+            if let Some(s) = self.scorer.score(t, &q.folded) {
+                *k = key(Tier::Fuzzy, fuzzy_rank(s, t.len(), field), e, field);
+            }
+        }
+        fuzzy[..refined].sort_unstable();
+        hits.append(&mut fuzzy);
+        self.add_id_hits(graph, q, kinds, &mut hits);
+        hits.into_iter()
+            .map(|k| Hit {
+                target: self.target(key_entity(k)),
+                field: key_field(k),
+                tier: key_tier(k),
+                score: -(key_rank(k) as i64),
+            })
+            .collect()
+    }
+
+    fn scan(&self, q: &Query, ents: impl ExactSizeIterator<Item = u32>) -> Part {
+        // Short queries keep most entities: growing the lists would copy them repeatedly.
+        let room = if q.chars.len() <= 2 {
+            ents.len()
+        } else {
+            ents.len() / 8
+        };
+        let mut part = Part {
+            hits: Vec::with_capacity(room),
+            fuzzy: Vec::with_capacity(room),
+        };
+        for e in ents {
+            match self.eval(q, e) {
+                Some(k) if key_tier(k) == Tier::Fuzzy => part.fuzzy.push(k),
+                Some(k) => part.hits.push(k),
+                None => {}
+            }
+        }
+        part.hits.sort_unstable();
+        part.fuzzy.sort_unstable();
+        part
+    }
+
+    /// One entity's best field for the query, as a key (fuzzy: with its proxy rank).
+    #[inline]
+    fn eval(&self, q: &Query, e: u32) -> Option<u64> {
+        let first = *self.ent_fields.get(e as usize)? as usize;
+        let end = *self.ent_fields.get(e as usize + 1)? as usize;
+        let qb = q.folded.as_bytes();
+        let ascii = q.mask & NON_ASCII == 0;
+        let mut best: Option<(Tier, u64, Field)> = None;
+        let spans = self.starts.get(first..=end)?.windows(2);
+        let masks = self.masks.get(first..end)?;
+        for (f, (span, &mask)) in (first..).zip(spans.zip(masks)) {
+            if mask & q.mask != q.mask {
+                continue;
+            }
+            let t = self
+                .text
+                .as_bytes()
+                .get(span[0] as usize..span[1] as usize)
+                .unwrap_or(&[]);
+            let found = if !ascii {
+                // Substrings are byte-exact in UTF-8; subsequences must be char-wise.
+                find_bytes(t, qb).map(Match::At).or_else(|| {
+                    let t: Vec<char> = self.field_str(f).chars().collect();
+                    proxy_score(&t, &q.chars).map(Match::Fuzzy)
+                })
+            } else if qb.len() == 1 || best.is_some_and(|b| b.0 < Tier::Fuzzy) {
+                // A subsequence cannot beat a substring already found.
+                find_bytes(t, qb).map(Match::At)
+            } else if t.len() <= 64 {
+                match_short(t, qb)
+            } else {
+                match_bytes(t, qb)
+            };
+            let field = self.fields[f];
+            let (tier, rank) = match found {
+                None => continue,
+                Some(Match::At(0)) if t.len() == qb.len() => (Tier::Exact, field.penalty()),
+                Some(Match::At(0)) => (Tier::Prefix, len_rank(t.len(), field)),
+                Some(Match::At(pos)) => {
+                    let mid_word = t.get(pos - 1).is_some_and(|b| b.is_word());
+                    let rank = u64::from(mid_word) << 26
+                        | (pos.min(4095) as u64) << 14
+                        | len_rank(t.len(), field);
+                    (Tier::Substring, rank)
+                }
+                Some(Match::Fuzzy(s)) => (Tier::Fuzzy, PROXY_ONLY | fuzzy_rank(s, t.len(), field)),
+            };
+            if best.is_none_or(|b| (tier, rank) < (b.0, b.1)) {
+                best = Some((tier, rank, field));
+            }
+        }
+        best.map(|(tier, rank, field)| key(tier, rank, e, field))
+    }
+
+    /// Exact ids (through the graph's maps) and id prefixes, merged into the sorted `hits`,
+    /// keeping each entity's better key.
+    fn add_id_hits(&self, graph: &Graph, q: &Query, kinds: Option<Kind>, hits: &mut Vec<u64>) {
+        let kinds: &[Kind] = match &kinds {
+            None => &Kind::ALL,
+            Some(k) => std::slice::from_ref(k),
+        };
+        let mut found: Vec<(Target, Tier)> = Vec::new();
+        for key in [q.raw.as_str(), q.folded.as_str()] {
+            let id = Id::new(key);
+            for &kind in kinds {
+                if let Some(t) = graph.target_by_id(kind, &id) {
+                    found.push((t, Tier::Exact));
+                }
+            }
+        }
+        if q.chars.len() >= MIN_ID_PREFIX {
+            if let Some((bits, mask)) = uuid_prefix(&q.folded) {
+                let tier = if q.folded.len() == 36 {
+                    Tier::Exact
+                } else {
+                    Tier::Prefix
+                };
+                for &kind in kinds {
+                    for ix in 0..entity_count(graph, kind) as u32 {
+                        let t = Target { kind, ix };
+                        if let Some(Id::Uuid(v)) = entity_id(graph, t) {
+                            if v.as_u128() & mask == bits {
+                                found.push((t, tier));
+                            }
+                        }
+                    }
+                }
+            }
+            for &e in &self.text_ids {
+                let t = self.target(e);
+                if let (true, Some(Id::Text(id))) = (kinds.contains(&t.kind), entity_id(graph, t)) {
+                    let mut id = id.chars().flat_map(char::to_lowercase);
+                    if q.chars.iter().all(|&c| id.next() == Some(c)) {
+                        let whole = id.next().is_none();
+                        found.push((t, if whole { Tier::Exact } else { Tier::Prefix }));
+                    }
+                }
+            }
+        }
+        let mut ids: Vec<u64> = found
+            .into_iter()
+            .filter_map(|(t, tier)| {
+                let e = self.entity(t)?;
+                let len = entity_id(graph, t).map_or(0, |id| match id {
+                    Id::Uuid(_) => 36,
+                    Id::Text(t) => t.len(),
+                });
+                let rank = match tier {
+                    Tier::Exact => Field::Id.penalty(),
+                    _ => ID_PREFIX | len_rank(len, Field::Id),
+                };
+                Some(key(tier, rank, e, Field::Id))
+            })
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        // One key per entity: the best (lowest).
+        ids.sort_unstable_by_key(|&k| (key_entity(k), k));
+        ids.dedup_by_key(|k| key_entity(*k));
+        let best_id = |e: u32| {
+            ids.binary_search_by_key(&e, |&k| key_entity(k))
+                .ok()
+                .and_then(|i| ids.get(i).copied())
+        };
+        // Entities whose other hit beats their id hit.
+        let mut beaten = Vec::new();
+        hits.retain(|&k| match best_id(key_entity(k)) {
+            Some(id) if id < k => false,
+            Some(_) => {
+                beaten.push(key_entity(k));
+                true
+            }
+            None => true,
+        });
+        beaten.sort_unstable();
+        ids.retain(|&id| beaten.binary_search(&key_entity(id)).is_err());
+        ids.sort_unstable();
+        *hits = merge(std::mem::take(hits), ids);
+    }
+
+    /// Char positions in the hit's field text (as [`field_text`] shows it) to highlight.
+    pub fn positions(&self, graph: &Graph, hit: &Hit, query: &str) -> Vec<usize> {
+        let q = fold(query.trim());
+        let Some(text) = field_text(graph, hit.target, hit.field) else {
+            return Vec::new();
+        };
+        if q.is_empty() {
+            return Vec::new();
+        }
+        // Folded text, and for each of its chars the index of the char it came from.
+        let mut folded = String::with_capacity(text.len());
+        let mut origin = Vec::with_capacity(text.len());
+        for (i, c) in text.chars().enumerate() {
+            for l in c.to_lowercase() {
+                folded.push(l);
+                origin.push(i);
+            }
+        }
+        let matched: Vec<usize> = match folded.find(&q) {
+            Some(at) => {
+                let start = folded.get(..at).map_or(0, |s| s.chars().count());
+                (start..start + q.chars().count()).collect()
+            }
+            None => {
+                let limit = MAX_FIELD_BYTES.max(SKIM_CELLS / q.len().max(1));
+                if folded.len() > limit {
+                    return Vec::new();
+                }
+                self.scorer.positions(&folded, &q).unwrap_or_default()
+            }
+        };
+        let mut out: Vec<usize> = matched
+            .iter()
+            .filter_map(|&i| origin.get(i).copied())
+            .collect();
+        out.dedup();
+        out
+    }
+}
