@@ -93,6 +93,13 @@ pub enum Action {
     /// The hits of a background filter search (generation, query, hits): dropped unless newest.
     #[serde(skip)]
     Filtered(u64, String, Vec<crate::model::search::Hit>),
+    /// A list built in the background (generation, where it was asked for, the list).
+    #[serde(skip)]
+    ListReady(
+        u64,
+        Box<super::state::Location>,
+        Handover<super::lists::ListView>,
+    ),
     /// The hits of a background finder search (generation, hits): dropped unless newest.
     #[serde(skip)]
     Found(u64, Vec<crate::model::search::Hit>),
@@ -115,15 +122,51 @@ impl std::fmt::Debug for Data {
     }
 }
 
+/// A value a task built, handed to `update` once. Compared by identity, like `Data`.
+#[derive(Debug)]
+pub struct Handover<T>(Arc<std::sync::Mutex<Option<T>>>);
+
+impl<T> Clone for Handover<T> {
+    fn clone(&self) -> Self {
+        Handover(self.0.clone())
+    }
+}
+
+impl<T> Handover<T> {
+    pub fn new(v: T) -> Self {
+        Handover(Arc::new(std::sync::Mutex::new(Some(v))))
+    }
+
+    /// The value, the first time only.
+    pub fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl<T> PartialEq for Handover<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// What `update` asks the outside world to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Load (or reload) the data source; report with `Loaded(generation, ..)` or `LoadFailed`.
     Load { generation: u64 },
-    /// Write `contents` to `path`, then report in the status message.
-    Write { path: String, contents: String },
+    /// Build an export (off the loop) and write it to `path` (or its default name, 0600),
+    /// then report in the status message.
+    Export {
+        path: Option<String>,
+        job: Handover<super::export::ExportJob>,
+    },
     /// Put `text` on the clipboard through the terminal (OSC 52).
     Clipboard(String),
+    /// Build the list of `loc` (a lens, a who-has-what answer); report with `ListReady`.
+    List {
+        generation: u64,
+        loc: Box<super::state::Location>,
+    },
     /// Build the detail of `target`; report with `DetailReady(generation, ..)`.
     Detail { generation: u64, target: Target },
     /// Run a filter search; report with `Filtered(generation, ..)`.

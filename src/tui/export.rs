@@ -7,9 +7,10 @@ use crate::model::Graph;
 use crate::model::Target;
 use crate::model::text::csv_cell;
 
-use super::action::Effect;
-use super::lists::{Note, target_name};
-use super::state::{Overlay, State};
+use super::action::{Effect, Handover};
+use super::lists::{ListView, Note, target_name};
+use super::state::{Data, Overlay, State};
+use super::why::WhyView;
 
 pub fn target_id(graph: &Graph, t: Target) -> String {
     graph
@@ -32,18 +33,52 @@ fn to_csv(header: &[&str], rows: &[Vec<String>]) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| fail(&e))
 }
 
-/// The export of what is on screen as a write effect, or a message saying why there is none.
-pub fn effect(s: &mut State, ext: &str, path: Option<String>) -> Vec<Effect> {
-    match screen(s, ext) {
-        Ok((default, contents)) => vec![Effect::Write {
-            path: path.filter(|p| !p.is_empty()).unwrap_or(default),
-            contents,
-        }],
-        Err(e) => {
-            s.message = Some(format!("export failed: {e}"));
-            Vec::new()
-        }
+/// What an export needs, taken from the screen at once (cheap: shared data and the list as it
+/// is shown), so that building the file (a chain per row at 100,000 rows) runs off the loop.
+#[derive(Debug)]
+pub struct ExportJob {
+    data: std::sync::Arc<Data>,
+    why: Option<WhyView>,
+    list: Option<ListView>,
+    ext: String,
+}
+
+impl ExportJob {
+    /// The default file name and the contents; an error says why there is nothing to export.
+    pub fn render(&self) -> Result<(String, String), String> {
+        render(
+            &self.data.graph,
+            self.why.as_ref(),
+            self.list.as_ref(),
+            &self.ext,
+        )
     }
+}
+
+/// The export of what is on screen as an effect, or a message saying why there is none.
+pub fn effect(s: &mut State, ext: &str, path: Option<String>) -> Vec<Effect> {
+    let Some(data) = s.data.clone() else {
+        s.message = Some("export failed: nothing is loaded yet".into());
+        return Vec::new();
+    };
+    let why = match &s.overlay {
+        Some(Overlay::Why(v)) => Some(v.clone()),
+        _ => None,
+    };
+    if why.is_none() && s.list.is_none() {
+        s.message = Some("export failed: no list is open".into());
+        return Vec::new();
+    }
+    let job = ExportJob {
+        data,
+        list: if why.is_none() { s.list.clone() } else { None },
+        why,
+        ext: ext.to_owned(),
+    };
+    vec![Effect::Export {
+        path: path.filter(|p| !p.is_empty()),
+        job: Handover::new(job),
+    }]
 }
 
 fn to_json(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -61,13 +96,16 @@ fn to_json(header: &[&str], rows: &[Vec<String>]) -> String {
     serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
 }
 
-/// The default file name and the contents, in `ext` ("csv" or "json").
-pub fn screen(s: &State, ext: &str) -> Result<(String, String), String> {
-    let Some(g) = s.graph() else {
-        return Err("nothing is loaded yet".into());
-    };
-    let (stem, header, rows): (String, Vec<&str>, Vec<Vec<String>>) = match &s.overlay {
-        Some(Overlay::Why(v)) => {
+/// The default file name and the contents, in `ext` ("csv" or "json"): the why chain when it is
+/// open, else the list.
+fn render(
+    g: &crate::model::Graph,
+    why: Option<&WhyView>,
+    list: Option<&ListView>,
+    ext: &str,
+) -> Result<(String, String), String> {
+    let (stem, header, rows): (String, Vec<&str>, Vec<Vec<String>>) = match why {
+        Some(v) => {
             let mut rows = Vec::new();
             for (pi, p) in v.paths.iter().enumerate() {
                 for (hi, hop) in p.hops().iter().enumerate() {
@@ -97,8 +135,8 @@ pub fn screen(s: &State, ext: &str) -> Result<(String, String), String> {
                 rows,
             )
         }
-        _ => {
-            let Some(l) = s.list.as_ref() else {
+        None => {
+            let Some(l) = list else {
                 return Err("no list is open".into());
             };
             let rows = (0..l.len())

@@ -86,6 +86,7 @@ impl SearchJob {
     }
 }
 
+#[derive(Clone)]
 pub struct ListView {
     pub spec: ListSpec,
     pub kind: Kind,
@@ -241,6 +242,24 @@ fn as_hit(target: Target) -> Hit {
 }
 
 impl ListView {
+    /// What shows while a big list (a lens, a who-has-what answer) is built in the background.
+    pub fn placeholder(spec: &ListSpec) -> ListView {
+        ListView {
+            spec: spec.clone(),
+            kind: Kind::User,
+            title: "computing…".into(),
+            rows: Vec::new(),
+            who: None,
+            query: String::new(),
+            shown: None,
+            hits: Vec::new(),
+            hits_query: String::new(),
+            sort: Sort::Natural,
+            sel: 0,
+            offset: 0,
+        }
+    }
+
     pub fn build(graph: &Graph, spec: &ListSpec, stale_days: u32) -> Option<ListView> {
         let (kind, title, rows, who) = match spec {
             ListSpec::Kind(kind) => {

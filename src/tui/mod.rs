@@ -183,9 +183,17 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
     for e in effects {
         match e {
             Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
-            Effect::Write { path, contents } => {
+            Effect::Export { path, job } => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
+                    let Some(job) = job.take() else { return };
+                    let (path, contents) = match job.render() {
+                        Ok((default, contents)) => (path.unwrap_or(default), contents),
+                        Err(e) => {
+                            let _ = tx.send(Action::Message(format!("export failed: {e}")));
+                            return;
+                        }
+                    };
                     let msg = match write_private(&path, contents.as_bytes()) {
                         Ok(()) => {
                             let full = std::fs::canonicalize(&path)
@@ -196,6 +204,23 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                     };
                     let _ = tx.send(Action::Message(msg));
                 });
+            }
+            Effect::List { generation, loc } => {
+                if let Some(data) = data.clone() {
+                    let tx = tx.clone();
+                    let stale_days = state.stale_days;
+                    tokio::task::spawn_blocking(move || {
+                        if let Some(list) =
+                            lists::ListView::build(&data.graph, &loc.spec, stale_days)
+                        {
+                            let _ = tx.send(Action::ListReady(
+                                generation,
+                                loc,
+                                action::Handover::new(list),
+                            ));
+                        }
+                    });
+                }
             }
             Effect::Detail { generation, target } => {
                 if let Some(data) = data.clone() {

@@ -121,6 +121,7 @@ pub struct State {
     /// Background work, newest request wins (see `jobs`).
     pub load_gen: Latest,
     pub detail_gen: Latest,
+    pub list_gen: Latest,
     pub filter_gen: Latest,
     pub finder_gen: Latest,
     /// Effects asked for by update's helpers during one `update`, returned by it at its end.
@@ -157,6 +158,7 @@ impl State {
             loading: None,
             load_gen: Latest::default(),
             detail_gen: Latest::default(),
+            list_gen: Latest::default(),
             filter_gen: Latest::default(),
             finder_gen: Latest::default(),
             pending: Vec::new(),

@@ -16,7 +16,7 @@ use crate::source::DEMO_SNAPSHOT;
 
 use super::action::{Action, Effect};
 use super::keymap::Keymap;
-use super::state::{Data, Focus, ListSpec, Overlay, State};
+use super::state::{Data, Focus, ListSpec, Location, Overlay, State};
 use super::theme::Theme;
 use super::update::update;
 use super::{action_for_key, ui};
@@ -338,9 +338,10 @@ fn finder_reaches_every_kind_and_palette_runs_commands() {
     );
     let effects = keys(&mut s, ":export out.json<enter>");
     match effects.as_slice() {
-        [Effect::Write { path, contents }] => {
-            assert_eq!(path, "out.json");
-            let v: serde_json::Value = serde_json::from_str(contents).expect("json");
+        [Effect::Export { path, job }] => {
+            assert_eq!(path.as_deref(), Some("out.json"));
+            let (_, contents) = job.take().expect("a job").render().expect("rendered");
+            let v: serde_json::Value = serde_json::from_str(&contents).expect("json");
             assert!(v.as_array().is_some_and(|a| !a.is_empty()));
         }
         other => panic!("{other:?}"),
@@ -614,4 +615,40 @@ fn a_profile_label_shows_in_the_status_line_with_its_colour_cue() {
     if std::env::var_os("NO_COLOR").is_none() {
         assert!(cue.is_some(), "the label has a red background: {status}");
     }
+}
+
+#[test]
+fn big_lenses_are_built_in_the_background_and_the_latest_wins() {
+    use crate::model::audit::Lens;
+    let mut s = state(100, 30);
+    s.background_users = 0;
+    let list_effect = |effects: Vec<Effect>| {
+        effects.into_iter().find_map(|e| match e {
+            Effect::List { generation, loc } => Some((generation, loc)),
+            _ => None,
+        })
+    };
+    let (g1, loc1) = list_effect(keys(&mut s, ":lens stale<enter>")).expect("a list job");
+    assert_eq!(
+        s.list.as_ref().map(|l| (l.title.as_str(), l.len())),
+        Some(("computing…", 0))
+    );
+    let (g2, loc2) = list_effect(keys(&mut s, ":lens no-mfa<enter>")).expect("a second job");
+    let g = s.graph().expect("graph");
+    let build = |loc: &Location| {
+        super::action::Handover::new(
+            super::lists::ListView::build(g, &loc.spec, 90).expect("a list"),
+        )
+    };
+    let (stale, fresh) = (build(&loc1), build(&loc2));
+    update(&mut s, Action::ListReady(g1, loc1, stale));
+    assert_eq!(
+        s.list.as_ref().map(|l| l.len()),
+        Some(0),
+        "a stale list was shown"
+    );
+    update(&mut s, Action::ListReady(g2, loc2, fresh));
+    let l = s.list.as_ref().expect("list");
+    assert_eq!(l.spec, ListSpec::Lens(Lens::NoMfa));
+    assert!(!l.is_empty());
 }

@@ -191,7 +191,7 @@ fn an_export_that_cannot_be_built_says_so_instead_of_writing_an_empty_file() {
     s.list = None;
     let effects = update(&mut s, Action::Export);
     assert!(
-        !effects.iter().any(|e| matches!(e, Effect::Write { .. })),
+        !effects.iter().any(|e| matches!(e, Effect::Export { .. })),
         "nothing to write"
     );
     assert!(
@@ -201,12 +201,14 @@ fn an_export_that_cannot_be_built_says_so_instead_of_writing_an_empty_file() {
         "{:?}",
         s.message
     );
-    // With a list, the export is written.
+    // With a list, the export is built off the loop (here, as the task would).
     let mut s = state(100, 30);
     let effects = keys(&mut s, "e");
-    let Some(Effect::Write { contents, .. }) = effects.first() else {
+    let Some(Effect::Export { job, .. }) = effects.first() else {
         panic!("an export")
     };
+    let (name, contents) = job.take().expect("a job").render().expect("rendered");
+    assert_eq!(name, "pingscope-users.csv");
     assert!(contents.starts_with("kind,id,name,how"), "{contents}");
 }
 

@@ -56,6 +56,15 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Action::ListReady(generation, loc, list) => {
+            if s.list_gen.is_current(generation) {
+                if let Some(list) = list.take() {
+                    s.list = Some(list);
+                    goto(s, *loc);
+                }
+            }
+            return Vec::new();
+        }
         Action::Found(generation, hits) => {
             if s.finder_gen.is_current(generation) {
                 if let Some(Overlay::Finder(f)) = s.overlay.as_mut() {

@@ -27,6 +27,22 @@ pub fn goto(s: &mut State, loc: Location) {
     let g = &data.graph;
     let same = s.list.as_ref().is_some_and(|l| l.spec == loc.spec);
     if !same {
+        // A lens or a who-has-what answer over a big environment is built off the input loop;
+        // `ListReady` comes back here with it.
+        let slow = matches!(loc.spec, ListSpec::Lens(_) | ListSpec::Who(_));
+        if slow && g.users.len() > s.background_users {
+            let generation = s.list_gen.begin();
+            s.list = Some(ListView::placeholder(&loc.spec));
+            s.pending.push(Effect::List {
+                generation,
+                loc: Box::new(loc.clone()),
+            });
+            s.focus = loc.focus;
+            s.filtering = false;
+            refresh_detail(s);
+            return;
+        }
+        s.list_gen.cancel();
         match ListView::build(g, &loc.spec, s.stale_days) {
             Some(l) => s.list = Some(l),
             None => {
