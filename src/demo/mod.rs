@@ -63,8 +63,8 @@ pub struct Params {
 }
 
 impl Params {
-    /// The bundled demo: 480 people in 4 populations, 80 groups, 36 applications, fixed seed and
-    /// fixed "now", so it is the same environment forever.
+    /// The bundled demo: 480 people in 4 populations, 80 groups, 37 applications, 3 gateways,
+    /// fixed seed and fixed "now", so it is the same environment forever.
     pub fn demo() -> Params {
         Params {
             seed: DEMO_SEED,
