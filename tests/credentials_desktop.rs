@@ -46,6 +46,7 @@ printf '%s\n' "$SECRET" | "$P" login --profile sandbox --label sandbox --environ
         .env("AUTH", ctx.mock.auth_url())
         .env("OUT", &stats)
         .env("XDG_CONFIG_HOME", ctx.config_dir())
+        .env("XDG_DATA_HOME", ctx.config_dir())
         .env("XDG_DATA_HOME", &data)
         .env("HOME", ctx.dir.path())
         .env("PINGSCOPE_KEYRING_SERVICE", &ctx.service)

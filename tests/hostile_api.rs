@@ -267,6 +267,7 @@ async fn every_bad_token_answer_says_what_is_wrong() {
 fn pingscope(m: &MockPingOne, dir: &std::path::Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("pingscope").unwrap();
     c.env("XDG_CONFIG_HOME", dir)
+        .env("XDG_DATA_HOME", dir)
         .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
         .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
         .env("PINGONE_CLIENT_ID", CLIENT_ID)

@@ -37,6 +37,7 @@ impl Pty {
         cmd.args(args)
             .env("TERM", "xterm-256color")
             .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("XDG_DATA_HOME", env!("CARGO_TARGET_TMPDIR"))
             .env_remove("NO_COLOR");
         for (k, v) in envs {
             cmd.env(k, v);

@@ -87,6 +87,12 @@ pub enum Command {
     /// Snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// The snapshots kept in the local store, newest first per environment, with the reference
+    /// (`@1`, `@2`, ...) `--snapshot` takes.
+    Snapshots {
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a worker app's credentials against PingOne, keep its secret in the OS keyring and
     /// its settings in a profile (--profile NAME; default: "default").
     #[command(

@@ -96,6 +96,23 @@ pub fn load(source: &Source) -> Result<(Snapshot, String)> {
     if !source.is_live() {
         return Ok((snapshot, String::new()));
     }
+    if let Some(p) = &stats.from_store {
+        let age = crate::model::Timestamp::now().millis().unwrap_or(0)
+            - snapshot.meta.taken_at.millis().unwrap_or(0);
+        return Ok((
+            snapshot,
+            format!(
+                "answered from the stored snapshot taken {} min ago ({}): no request to PingOne",
+                age / 60_000,
+                p.display()
+            ),
+        ));
+    }
+    match &stats.stored {
+        Some(Ok(p)) => eprintln!("stored as {}", p.display()),
+        Some(Err(e)) => eprintln!("warning: this load was not stored: {e}"),
+        None => {}
+    }
     let r = stats.requests;
     let summary = format!(
         "loaded {} users, {} groups, {} applications in {:.1} s with {} requests ({} rate-limited, {} retried)",

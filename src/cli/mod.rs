@@ -81,7 +81,9 @@ pub fn load_snapshot(src: &SourceArgs) -> Result<Snapshot> {
     if !source.is_live() {
         return Ok(snapshot);
     }
-    eprintln!("{summary}");
+    if !summary.is_empty() {
+        eprintln!("{summary}");
+    }
     let gaps = snapshot.coverage.incomplete();
     LIVE_GAPS
         .lock()
@@ -229,6 +231,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
             }
         }
+        Command::Snapshots { json } => snapshots(&mut out, json)?,
         Command::Login(args) => {
             login::login(
                 cli.source.profile.as_deref(),
@@ -357,6 +360,79 @@ fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
     for w in &graph.warnings {
         writeln!(out, "warning: {}", text::sanitize(w))?;
     }
+    Ok(())
+}
+
+/// `pingscope snapshots`: what the local store holds.
+fn snapshots(out: &mut impl Write, json: bool) -> Result<()> {
+    let Some(store) = crate::source::Store::open(false) else {
+        if json {
+            views::write_json(&mut *out, &serde_json::json!([]))?;
+        } else {
+            writeln!(
+                out,
+                "the local store is turned off ([store] enabled = false in config.toml)"
+            )?;
+        }
+        return Ok(());
+    };
+    let all = store.list();
+    if json {
+        let items: Vec<serde_json::Value> = all
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "ref": format!("@{}", s.index),
+                    "path": s.path.display().to_string(),
+                    "environment": {"id": s.environment_id(), "name": s.head.environment.name},
+                    "profile": s.head.meta.profile,
+                    "takenAt": s.head.meta.taken_at.to_string(),
+                    "complete": s.head.coverage.incomplete().is_empty(),
+                    "counts": {"users": s.head.users, "groups": s.head.groups, "applications": s.head.applications},
+                    "size": s.size,
+                })
+            })
+            .collect();
+        views::write_json(&mut *out, &items)?;
+        return Ok(());
+    }
+    if all.is_empty() {
+        writeln!(
+            out,
+            "nothing stored yet: every live load is kept here (--no-store to keep nothing)"
+        )?;
+        return Ok(());
+    }
+    let mut t = human::Table::default();
+    t.row([
+        "ref",
+        "environment",
+        "profile",
+        "taken",
+        "coverage",
+        "users",
+        "size",
+        "path",
+    ]);
+    for s in &all {
+        t.row_with_tail(
+            [
+                format!("@{}", s.index),
+                format!("{} ({})", s.head.environment.name, s.environment_id()),
+                s.head.meta.profile.clone().unwrap_or_else(|| "-".into()),
+                s.head.meta.taken_at.to_string(),
+                if s.head.coverage.incomplete().is_empty() {
+                    "complete".into()
+                } else {
+                    "INCOMPLETE".into()
+                },
+                s.head.users.to_string(),
+                format!("{:.1} MB", s.size as f64 / 1e6),
+            ],
+            &s.path.display().to_string(),
+        );
+    }
+    t.write(out, "")?;
     Ok(())
 }
 

@@ -297,6 +297,7 @@ pub fn generate(p: &Params) -> Snapshot {
             taken_at: Timestamp::from_millis(p.now_millis),
             source: Source::Generated { seed: p.seed },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            profile: None,
         },
         coverage,
         environment,

@@ -22,4 +22,4 @@ pub use address::{Kind, Target};
 pub use entities::*;
 pub use explain::{Hop, Link, Node, Path, Refusal};
 pub use graph::{AppIx, AssignIx, GatewayIx, Graph, GroupIx, PopIx, Principal, RoleIx, UserIx};
-pub use snapshot::{Coverage, Gap, Meta, Snapshot, SnapshotError, Source, Stage, StageState};
+pub use snapshot::{Coverage, Gap, Head, Meta, Snapshot, SnapshotError, Source, Stage, StageState};

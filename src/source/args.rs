@@ -29,6 +29,13 @@ pub struct SourceArgs {
     pub profile: Option<String>,
     #[command(flatten)]
     pub live: LiveArgs,
+    /// Answer from the newest stored snapshot of the environment when it is younger than this
+    /// (`30m`, `1h`, `7d`), with no request to PingOne.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = super::store::parse_duration)]
+    pub max_age: Option<std::time::Duration>,
+    /// Keep nothing on disk: no stored snapshot of this load (see README "Keeping environments").
+    #[arg(long, global = true)]
+    pub no_store: bool,
     /// Exit 0 even when a live load could not read everything (the default is exit status 3;
     /// the answer and any snapshot are written either way).
     #[arg(long, global = true)]

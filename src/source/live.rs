@@ -25,6 +25,10 @@ pub enum SecretOrigin {
 pub struct LiveSource {
     pub connection: Connection,
     pub tuning: Tuning,
+    /// Answer from a stored snapshot younger than this, with no request.
+    pub max_age: Option<std::time::Duration>,
+    /// Where loads are kept; `None` when storing is off.
+    pub store: Option<super::store::Store>,
     /// The profile used, if any.
     pub profile: Option<String>,
     pub label: Option<String>,
@@ -123,6 +127,8 @@ pub fn resolve_live(profile: Option<&str>, live: &LiveArgs) -> Result<Option<Liv
     let connection = args.connection(Some(secret))?;
     Ok(Some(LiveSource {
         tuning: args.tuning(),
+        max_age: None,
+        store: None,
         connection,
         label: chosen.as_ref().and_then(|(_, p)| p.label.clone()),
         color: chosen.as_ref().and_then(|(_, p)| p.color.clone()),

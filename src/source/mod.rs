@@ -6,12 +6,13 @@
 mod args;
 mod live;
 mod progress;
+pub mod store;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::{Result, bail, eyre};
 
 use crate::model::Snapshot;
 use crate::pingone::{self, Client};
@@ -19,6 +20,7 @@ use crate::pingone::{self, Client};
 pub use args::{LiveArgs, SECRET_VAR, SourceArgs};
 pub use live::{LiveSource, SecretOrigin, live_configured, merged_if, resolve_live};
 pub use progress::{Progress, Requests, Update};
+pub use store::{Store, Stored};
 
 /// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json`).
 pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
@@ -31,11 +33,15 @@ pub enum Source {
     Live(Box<LiveSource>),
 }
 
-/// What a live load cost.
-#[derive(Clone, Copy, Debug, Default)]
+/// What a live load cost, and where its result was kept.
+#[derive(Clone, Debug, Default)]
 pub struct LoadStats {
     pub requests: Requests,
     pub elapsed: Duration,
+    /// Answered from this stored snapshot (within `--max-age`), with no request.
+    pub from_store: Option<PathBuf>,
+    /// Where the load was stored, or why it could not be.
+    pub stored: Option<Result<PathBuf, String>>,
 }
 
 impl Source {
@@ -44,13 +50,46 @@ impl Source {
     /// call this before a terminal goes raw). `None` when nothing is configured.
     pub fn resolve(args: &SourceArgs) -> Result<Option<Source>> {
         if let Some(p) = &args.snapshot {
+            // `@latest`, `@2`: a stored snapshot (of the configured environment, if any).
+            if let Some(r) = p.to_str().filter(|r| r.starts_with('@')) {
+                let store = Store::open(false)
+                    .ok_or_else(|| eyre!("{r}: there is no local store (it is turned off)"))?;
+                let env = configured_environment(args)?;
+                let path = store.resolve(r, env.as_deref()).map_err(|e| eyre!(e))?;
+                return Ok(Some(Source::File(path)));
+            }
             return Ok(Some(Source::File(p.clone())));
         }
         if args.demo {
             return Ok(Some(Source::Demo));
         }
-        Ok(resolve_live(args.profile.as_deref(), &args.live)?
-            .map(|l| Source::Live(Box::new(l.with_tuning(args.live.tuning())))))
+        Ok(resolve_live(args.profile.as_deref(), &args.live)?.map(|l| {
+            let mut l = l.with_tuning(args.live.tuning());
+            l.max_age = args.max_age;
+            l.store = Store::open(args.no_store);
+            Source::Live(Box::new(l))
+        }))
+    }
+
+    /// The stored snapshot a live source would answer from now (`--max-age`), if any.
+    pub fn stored_fresh(&self) -> Option<Stored> {
+        let Source::Live(l) = self else { return None };
+        let store = l.store.as_ref()?;
+        store.fresh(
+            &l.connection.environment_id,
+            l.max_age?,
+            crate::model::Timestamp::now(),
+        )
+    }
+
+    /// The newest stored snapshot of a live source's environment, whatever its age.
+    pub fn stored_newest(&self) -> Option<Stored> {
+        let Source::Live(l) = self else { return None };
+        l.store
+            .as_ref()?
+            .list_env(&l.connection.environment_id)
+            .into_iter()
+            .next()
     }
 
     /// Like [`Source::resolve`], with the message every command gives when nothing is set up.
@@ -119,7 +158,22 @@ impl Source {
                 LoadStats::default(),
             )),
             Source::File(p) => Ok((Snapshot::read(p)?, LoadStats::default())),
-            Source::Live(l) => load_live(l, on, partials),
+            Source::Live(l) => {
+                if let Some(s) = self.stored_fresh() {
+                    let snapshot = Snapshot::read(&s.path)?;
+                    return Ok((
+                        snapshot,
+                        LoadStats {
+                            from_store: Some(s.path),
+                            ..LoadStats::default()
+                        },
+                    ));
+                }
+                let (mut snapshot, mut stats) = load_live(l, on, partials)?;
+                snapshot.meta.profile.clone_from(&l.profile);
+                stats.stored = l.store.as_ref().map(|st| st.save(&snapshot));
+                Ok((snapshot, stats))
+            }
         }
     }
 }
@@ -169,6 +223,15 @@ fn load_live(
         LoadStats {
             requests: requests(&client),
             elapsed: started.elapsed(),
+            ..LoadStats::default()
         },
     ))
+}
+
+/// The environment the flags or the profile name, without touching the keyring.
+fn configured_environment(args: &SourceArgs) -> Result<Option<String>> {
+    if let Some(e) = &args.live.environment_id {
+        return Ok(Some(e.clone()));
+    }
+    Ok(live::selected_profile(args.profile.as_deref())?.map(|(_, p)| p.environment_id))
 }

@@ -19,6 +19,9 @@ pub struct Config {
     pub colors: BTreeMap<String, String>,
     #[serde(default)]
     pub mouse: bool,
+    /// `[store]`: read by `source::store` (kept here so the file parses as one).
+    #[serde(default)]
+    pub store: Option<crate::source::store::StoreConfig>,
 }
 
 /// The directory holding the config file.

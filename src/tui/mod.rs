@@ -82,7 +82,22 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
             let label = source.label();
             let live = source.is_live();
             let cue = source.cue();
-            let partial_seq = std::sync::atomic::AtomicU64::new(1);
+            // A live source opens at once on its newest stored snapshot, refreshed in place
+            // when the load ends (its status line says it is stored, and its age).
+            let stored = source
+                .stored_newest()
+                .filter(|_| source.stored_fresh().is_none())
+                .and_then(|s| crate::model::Snapshot::read(&s.path).ok());
+            if let Some(snapshot) = stored {
+                let mut data = Data::new(
+                    Graph::build(snapshot),
+                    format!("{label} · stored, refreshing"),
+                    live,
+                );
+                data.cue = cue.clone();
+                let _ = tx.send(Action::Partial(generation, 1, Arc::new(data)));
+            }
+            let partial_seq = std::sync::atomic::AtomicU64::new(2);
             let progress_tx = tx.clone();
             let (partial_label, partial_cue) = (format!("{label} (loading)"), cue.clone());
             let on = move |u: Update| {

@@ -72,6 +72,7 @@ impl Ctx {
             }
         }
         c.env("XDG_CONFIG_HOME", self.config_dir())
+            .env("XDG_DATA_HOME", self.config_dir())
             .env("PINGSCOPE_KEYRING_SERVICE", &self.service)
             .env("PINGSCOPE_KEYRING", "keyutils");
         c
@@ -213,6 +214,7 @@ pub fn on_terminal(
         }
     }
     cmd.env("XDG_CONFIG_HOME", ctx.config_dir())
+        .env("XDG_DATA_HOME", ctx.config_dir())
         .env("PINGSCOPE_KEYRING_SERVICE", &ctx.service)
         .env("PINGSCOPE_KEYRING", "keyutils")
         .envs(extra_env.iter().copied())

@@ -40,6 +40,56 @@ struct HeaderOut<'a> {
     checksum: &'static str,
 }
 
+/// What a snapshot file's first line says, read without the rest (listing stored snapshots).
+#[derive(Clone, Debug)]
+pub struct Head {
+    pub meta: Meta,
+    pub environment: crate::model::entities::Environment,
+    pub coverage: Coverage,
+    pub users: usize,
+    pub groups: usize,
+    pub applications: usize,
+}
+
+impl Snapshot {
+    /// Reads only the header line of a snapshot file.
+    pub fn read_head(path: &Path) -> Result<Head, SnapshotError> {
+        let bad = |detail: &str| SnapshotError::NotASnapshot {
+            path: path.to_path_buf(),
+            detail: detail.to_owned(),
+        };
+        let file = fs::File::open(path).map_err(|source| SnapshotError::Read {
+            path: path.to_path_buf(),
+            source: plain_io(source),
+        })?;
+        let mut r = BufReader::new(file);
+        let mut buf = Vec::new();
+        match read_line_capped(&mut r, &mut buf, MAX_LINE).map_err(|source| {
+            SnapshotError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })? {
+            Ok(Some(_)) => {}
+            _ => return Err(bad("no header line")),
+        }
+        let h: Header =
+            serde_json::from_slice(&buf).map_err(|_| bad("its first line is not a header"))?;
+        if h.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(bad("no format marker"));
+        }
+        let c = h.counts.unwrap_or_default();
+        Ok(Head {
+            meta: h.meta.ok_or_else(|| bad("its header has no \"meta\""))?,
+            environment: h.environment,
+            coverage: h.coverage,
+            users: c.users,
+            groups: c.groups,
+            applications: c.applications,
+        })
+    }
+}
+
 /// How many entities of each kind the file holds: the last line, so that a file cut anywhere,
 /// even exactly between two lines, is known to be truncated.
 #[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Default, Clone, Copy)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entities::*;
 
-pub use file::{MAX_LINE, remove_unfinished};
+pub use file::{Head, MAX_LINE, remove_unfinished};
 
 /// The `format` marker every snapshot file carries.
 pub const FORMAT: &str = "pingscope-snapshot";
@@ -47,6 +47,9 @@ pub struct Meta {
     /// The pingscope version that took it.
     #[serde(default)]
     pub tool_version: String,
+    /// The profile a live load used (its name only: never a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl Default for Meta {
@@ -55,6 +58,7 @@ impl Default for Meta {
             taken_at: Timestamp::from_millis(0),
             source: Source::Generated { seed: 0 },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            profile: None,
         }
     }
 }

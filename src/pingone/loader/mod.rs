@@ -225,6 +225,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
                 api_url: conn.api_url.to_string(),
             },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            profile: None,
         },
         coverage: Coverage::default(),
         environment,

@@ -1,0 +1,131 @@
+//! The local store through the binary against the mock: a live load is kept (0600 in 0700, no
+//! secret), a second look within `--max-age` sends no request and answers the same, `snapshots`
+//! lists it, `@latest` names it, `--no-store` keeps nothing.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::mock::{MockConfig, MockPingOne};
+
+const CLIENT_ID: &str = "pingscope-test-worker";
+const SECRET: &str = "s3cr3t-worker-secret-for-store";
+
+fn run(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
+        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
+        .env("PINGONE_CLIENT_ID", CLIENT_ID)
+        .env("PINGONE_CLIENT_SECRET", SECRET)
+        .env("PINGONE_API_URL", m.api_url())
+        .env("PINGONE_AUTH_URL", m.auth_url())
+        .env_remove("PINGSCOPE_PROFILE")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_second_look_within_max_age_sends_no_request_and_answers_the_same() {
+    let s = pingscope::demo::generate(&pingscope::demo::Params::sized(60, 0, 0, 4));
+    let m = MockPingOne::spawn_blocking(
+        s,
+        MockConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+            ..MockConfig::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let first = ok(&run(&m, dir.path(), &["stats", "--json"]));
+    let stored = files(&dir.path().join("data"));
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&stored[0]), 0o600);
+        let mut d = stored[0].parent().unwrap().to_path_buf();
+        while d.starts_with(dir.path().join("data")) && d != dir.path().join("data") {
+            assert_eq!(mode(&d), 0o700, "{}", d.display());
+            d = d.parent().unwrap().to_path_buf();
+        }
+    }
+    let text = std::fs::read_to_string(&stored[0]).unwrap();
+    assert!(!text.contains(SECRET), "a secret reached the store");
+
+    // Within --max-age: no request at all, the same answer.
+    let before = m.counters().requests;
+    let out = run(&m, dir.path(), &["stats", "--json", "--max-age", "1h"]);
+    assert_eq!(ok(&out), first);
+    assert_eq!(m.counters().requests, before, "no request to PingOne");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("answered from the stored snapshot"));
+    // `snapshot save` writes the stored snapshot out, still without a request.
+    let saved = dir.path().join("out.json");
+    ok(&run(
+        &m,
+        dir.path(),
+        &[
+            "snapshot",
+            "save",
+            saved.to_str().unwrap(),
+            "--max-age",
+            "1h",
+        ],
+    ));
+    assert_eq!(m.counters().requests, before);
+    assert!(pingscope::model::Snapshot::read(&saved).is_ok());
+
+    // Listed, and usable by reference.
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&run(&m, dir.path(), &["snapshots", "--json"]))).unwrap();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["ref"], "@1");
+    assert_eq!(
+        items[0]["environment"]["id"],
+        m.environment_id().to_string()
+    );
+    assert_eq!(items[0]["complete"], true);
+    let by_ref = ok(&run(
+        &m,
+        dir.path(),
+        &["--snapshot", "@latest", "stats", "--json"],
+    ));
+    assert_eq!(by_ref, first);
+    assert_eq!(m.counters().requests, before);
+
+    // --no-store keeps nothing new.
+    ok(&run(&m, dir.path(), &["--no-store", "stats"]));
+    assert_eq!(files(&dir.path().join("data")).len(), 1);
+    assert!(m.counters().requests > before, "that one did load");
+    assert_eq!(m.counters().violations(), 0);
+}
