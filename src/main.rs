@@ -61,6 +61,7 @@ fn remove_partial_files_on_signals() {
         std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 pingscope::model::snapshot::remove_unfinished();
+                pingscope::tui::restore_terminal_if_active();
                 std::process::exit(128 + sig);
             }
         });

@@ -74,8 +74,8 @@ pub struct Tuning {
     pub backoff_base: Duration,
     /// The most one request may take, connecting, headers and body together.
     pub request_timeout: Duration,
-    /// The time a whole load may spend on failed attempts and waits before retrying: past it,
-    /// a failure is reported (and recorded as a gap) instead of retried.
+    /// How long a load goes on retrying while nothing succeeds: past it (a server that hangs or
+    /// refuses everything), failures are reported (and recorded as gaps) instead of retried.
     pub retry_budget: Duration,
     /// The largest response body read (see [`MAX_BODY`]).
     pub max_body: usize,

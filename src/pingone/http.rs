@@ -24,8 +24,8 @@ pub struct Counters {
     pub throttled: AtomicU64,
     pub retried: AtomicU64,
     pub token_requests: AtomicU64,
-    /// Milliseconds spent on failed attempts and on waiting to retry, over the whole load.
-    pub retry_spent_ms: AtomicU64,
+    /// Milliseconds from the client's start to the last successful answer.
+    pub last_success_ms: AtomicU64,
     /// Requests waiting to be retried right now.
     pub waiting: AtomicU64,
 }
@@ -158,6 +158,7 @@ struct Inner {
     limiter: Limiter,
     inflight: Semaphore,
     counters: Counters,
+    started: Instant,
 }
 
 fn network_error(url: &Url, e: &reqwest::Error) -> ApiError {
@@ -213,6 +214,7 @@ impl Client {
                 limiter: Limiter::new(tuning.max_rps),
                 inflight: Semaphore::new(tuning.concurrency.max(1)),
                 counters: Counters::default(),
+                started: Instant::now(),
                 http,
                 conn,
                 tuning,
@@ -291,7 +293,6 @@ impl Client {
                 )
                 .await?;
             inner.counters.requests.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
             let sent = inner
                 .http
                 .get(url.clone())
@@ -327,6 +328,10 @@ impl Client {
             let retryable_wait = match result {
                 Ok((status, _, body)) if status.is_success() => {
                     inner.limiter.on_success();
+                    inner.counters.last_success_ms.fetch_max(
+                        inner.started.elapsed().as_millis() as u64,
+                        Ordering::Relaxed,
+                    );
                     return parse_json(&body).map_err(|detail| ApiError::Decode { path, detail });
                 }
                 Ok((StatusCode::TOO_MANY_REQUESTS, retry_after, _)) => {
@@ -360,14 +365,13 @@ impl Client {
                 if attempt >= inner.tuning.max_attempts {
                     return Err(err);
                 }
-                // Keep the whole load's retrying within its budget: a server that hangs or
-                // fails every request must end the load, not stretch it without bound.
-                let cost = started.elapsed() + wait;
-                let spent = inner
-                    .counters
-                    .retry_spent_ms
-                    .fetch_add(cost.as_millis() as u64, Ordering::Relaxed);
-                if Duration::from_millis(spent) + cost > inner.tuning.retry_budget {
+                // The retry budget: once nothing has succeeded for that long (a server that hangs
+                // or refuses everything), failures are reported instead of retried, so the load
+                // ends. Sporadic faults in a long load, between successes, never exhaust it.
+                let since =
+                    Duration::from_millis(inner.counters.last_success_ms.load(Ordering::Relaxed));
+                let quiet = inner.started.elapsed().saturating_sub(since);
+                if quiet + wait > inner.tuning.retry_budget {
                     return Err(err);
                 }
                 inner.counters.retried.fetch_add(1, Ordering::Relaxed);

@@ -19,6 +19,10 @@ use super::http::Client;
 /// real collection does not page through empty pages.
 pub const MAX_EMPTY_PAGES: u32 = 3;
 
+/// The most pages one listing follows (a million users in pages of 200 is 5,000 pages): a
+/// server that keeps linking to more pages cannot keep a load going, or growing, forever.
+pub const MAX_PAGES: u32 = 100_000;
+
 /// All that was read of a collection, and why it may be incomplete.
 #[derive(Debug, Default)]
 pub struct Listing {
@@ -82,6 +86,7 @@ pub struct Pager {
     listing: Listing,
     last_count: Option<u64>,
     empty_run: u32,
+    pages: u32,
 }
 
 impl Pager {
@@ -103,7 +108,14 @@ impl Pager {
         }
         let got = page.items.len();
         l.items.extend(page.items);
+        self.pages += 1;
         let next = page.next?;
+        if self.pages >= MAX_PAGES {
+            l.problem.get_or_insert_with(|| {
+                format!("stopped after {MAX_PAGES} pages: the paging links never ended")
+            });
+            return None;
+        }
         if got == 0 {
             self.empty_run += 1;
             if self.empty_run >= MAX_EMPTY_PAGES {
@@ -129,10 +141,20 @@ impl Pager {
         Some(next)
     }
 
-    /// The listing, with the total checked.
+    /// The listing, with the total checked against the distinct items read (cursor paging over
+    /// a changing collection can repeat an item, which must not make up for a missing one).
     pub fn finish(mut self) -> Listing {
         if let Some(c) = self.last_count {
-            let read = self.listing.items.len() as u64;
+            let mut ids = std::collections::HashSet::new();
+            let read = self
+                .listing
+                .items
+                .iter()
+                .filter(|i| match i.get("id").and_then(Value::as_str) {
+                    Some(id) => ids.insert(id),
+                    None => true,
+                })
+                .count() as u64;
             if read < c && self.listing.problem.is_none() {
                 self.listing.problem = Some(format!(
                     "read {read} of the {c} items the collection reports (no further page was offered)"
@@ -151,7 +173,7 @@ pub async fn get_all(
     resource: Resource,
 ) -> Result<Listing, ApiError> {
     let mut url = first.to_owned();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::from([first.to_owned()]);
     let mut pager = Pager::default();
     let mut repaired = Vec::new();
     loop {
@@ -332,6 +354,14 @@ mod tests {
         }
         assert!(read_page(json!(null), "users").is_err());
         assert!(read_page(json!({"_embedded": {"users": 5}}), "users").is_err());
+    }
+
+    #[test]
+    fn a_repeated_item_does_not_make_up_for_a_missing_one() {
+        let mut items: Vec<Value> = (0..19).map(|i| json!({"id": format!("u{i}")})).collect();
+        items.push(json!({"id": "u0"}));
+        let l = pages(vec![json!({"_embedded": {"users": items}, "count": 20})]);
+        assert!(l.problem.is_some_and(|p| p.contains("read 19 of the 20")));
     }
 
     #[test]

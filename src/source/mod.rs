@@ -111,6 +111,13 @@ impl Source {
             || live_configured(args.profile.as_deref(), &args.live)?)
     }
 
+    /// Loads from PingOne even when a stored snapshot is younger than `--max-age` (a reload).
+    pub fn ignore_max_age(&mut self) {
+        if let Source::Live(l) = self {
+            l.max_age = None;
+        }
+    }
+
     pub fn is_live(&self) -> bool {
         matches!(self, Source::Live(_))
     }
@@ -159,8 +166,12 @@ impl Source {
             )),
             Source::File(p) => Ok((Snapshot::read(p)?, LoadStats::default())),
             Source::Live(l) => {
-                if let Some(s) = self.stored_fresh() {
-                    let snapshot = Snapshot::read(&s.path)?;
+                // A stored snapshot that cannot be read (damaged, from a newer pingscope) is
+                // passed over: the environment is loaded afresh.
+                if let Some((s, snapshot)) = self
+                    .stored_fresh()
+                    .and_then(|s| Snapshot::read(&s.path).ok().map(|snap| (s, snap)))
+                {
                     return Ok((
                         snapshot,
                         LoadStats {

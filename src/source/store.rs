@@ -48,8 +48,9 @@ struct ConfigFile {
     store: Option<StoreConfig>,
 }
 
-/// The `[store]` settings of `config.toml`, or the defaults (a broken file is left to the
-/// explorer to report; the store then keeps its defaults).
+/// The `[store]` settings of `config.toml`, or the defaults when there is no file or no `[store]`.
+/// A file that cannot be read as TOML, or a `[store]` that is wrong, turns storing **off**: a
+/// user who asked for no personal data on disk must not get it because of a typo.
 pub fn config() -> StoreConfig {
     let Ok(dir) = crate::credentials::profiles::config_dir() else {
         return StoreConfig::default();
@@ -57,11 +58,22 @@ pub fn config() -> StoreConfig {
     let Ok(text) = std::fs::read_to_string(dir.join("config.toml")) else {
         return StoreConfig::default();
     };
-    toml::from_str::<toml::Table>(&text)
-        .ok()
-        .and_then(|t| toml::Value::Table(t).try_into::<ConfigFile>().ok())
-        .and_then(|c| c.store)
-        .unwrap_or_default()
+    parse_config(&text)
+}
+
+/// [`config`] from the text of `config.toml`.
+pub fn parse_config(text: &str) -> StoreConfig {
+    let off = StoreConfig {
+        enabled: false,
+        keep: DEFAULT_KEEP,
+    };
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return off;
+    };
+    match toml::Value::Table(table).try_into::<ConfigFile>() {
+        Ok(c) => c.store.unwrap_or_default(),
+        Err(_) => off,
+    }
 }
 
 /// The store's directory: `$XDG_DATA_HOME/pingscope` on Linux, the platform's data directory
@@ -220,7 +232,10 @@ impl Store {
 
     /// The newest stored snapshot of `env_id` taken less than `max_age` before `now`.
     pub fn fresh(&self, env_id: &str, max_age: Duration, now: Timestamp) -> Option<Stored> {
-        let newest = self.list_env(env_id).into_iter().next()?;
+        let newest = self
+            .list_env(env_id)
+            .into_iter()
+            .find(|s| s.environment_id() == env_id)?;
         let age = now.millis()? - newest.taken_millis();
         (age >= 0 && (age as u128) < max_age.as_millis()).then_some(newest)
     }
@@ -236,7 +251,19 @@ impl Store {
         };
         let mut all = match env_id {
             Some(e) => self.list_env(e),
-            None => self.list(),
+            None => {
+                let all = self.list();
+                let envs: std::collections::BTreeSet<String> =
+                    all.iter().map(Stored::environment_id).collect();
+                if envs.len() > 1 {
+                    return Err(format!(
+                        "{reference}: {} environments are stored; name one (--environment-id or \
+                         --profile) or give the path (see `pingscope snapshots`)",
+                        envs.len()
+                    ));
+                }
+                all
+            }
         };
         all.sort_by_key(|s| std::cmp::Reverse(s.taken_millis()));
         let count = all.len();
@@ -293,8 +320,15 @@ mod tests {
         assert_eq!(kept[0].taken_millis(), 5000);
         assert_eq!(kept[0].index, 1);
         assert_eq!(store.resolve("@2", Some("env-1")).unwrap(), kept[1].path);
+        // Two environments stored: a reference must name one.
+        assert!(
+            store
+                .resolve("@latest", None)
+                .unwrap_err()
+                .contains("2 environments")
+        );
         assert_eq!(
-            store.resolve("@latest", None).unwrap(),
+            store.resolve("@latest", Some("env-2")).unwrap(),
             store.list_env("env-2")[0].path
         );
         assert!(
@@ -322,6 +356,21 @@ mod tests {
         // A hostile environment id stays inside the store.
         let p = store.save(&snap("../../etc", 1)).unwrap();
         assert!(p.starts_with(dir.path().join("pingscope").join("environments")));
+    }
+
+    #[test]
+    fn a_config_that_cannot_be_read_turns_storing_off() {
+        assert_eq!(parse_config(""), StoreConfig::default());
+        assert_eq!(parse_config("mouse = true\n"), StoreConfig::default());
+        assert!(!parse_config("[store]\nenabled = false\n").enabled);
+        assert_eq!(parse_config("[store]\nkeep = 3\n").keep, 3);
+        for broken in [
+            "[store]\nenable = false\n",
+            "[store]\nkeep = \"5\"\n",
+            "[store\n",
+        ] {
+            assert!(!parse_config(broken).enabled, "{broken}");
+        }
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub enum Action {
     ),
     /// The hits of a background finder search (generation, hits): dropped unless newest.
     #[serde(skip)]
-    Found(u64, Vec<crate::model::search::Hit>),
+    Found(u64, String, Vec<crate::model::search::Hit>),
     /// A line for the footer (from a task: "wrote access.csv").
     #[serde(skip)]
     Message(String),
@@ -153,7 +153,7 @@ impl<T> PartialEq for Handover<T> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// Load (or reload) the data source; report with `Loaded(generation, ..)` or `LoadFailed`.
-    Load { generation: u64 },
+    Load { generation: u64, force: bool },
     /// Build an export (off the loop) and write it to `path` (or its default name, 0600),
     /// then report in the status message.
     Export {

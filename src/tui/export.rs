@@ -69,6 +69,12 @@ pub fn effect(s: &mut State, ext: &str, path: Option<String>) -> Vec<Effect> {
         s.message = Some("export failed: no list is open".into());
         return Vec::new();
     }
+    if why.is_none() && s.list.as_ref().is_some_and(|l| l.building) {
+        // An empty file would read as "nobody has it".
+        s.message =
+            Some("export failed: the list is still being built; try again in a moment".into());
+        return Vec::new();
+    }
     let job = ExportJob {
         data,
         list: if why.is_none() { s.list.clone() } else { None },

@@ -102,6 +102,8 @@ pub struct ListView {
     pub sort: Sort,
     pub sel: usize,
     pub offset: usize,
+    /// A placeholder while the real list is built in the background.
+    pub building: bool,
 }
 
 impl std::fmt::Debug for ListView {
@@ -257,6 +259,7 @@ impl ListView {
             sort: Sort::Natural,
             sel: 0,
             offset: 0,
+            building: true,
         }
     }
 
@@ -315,6 +318,7 @@ impl ListView {
             sort: Sort::Natural,
             sel: 0,
             offset: 0,
+            building: false,
         })
     }
 

@@ -197,7 +197,13 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
     let now = state.now_millis;
     for e in effects {
         match e {
-            Effect::Load { generation } => spawn_load(src.clone(), generation, tx.clone()),
+            Effect::Load { generation, force } => {
+                let mut source = src.clone();
+                if force {
+                    source.ignore_max_age();
+                }
+                spawn_load(source, generation, tx.clone())
+            }
             Effect::Export { path, job } => {
                 let tx = tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -260,7 +266,7 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                     let tx = tx.clone();
                     tokio::task::spawn_blocking(move || {
                         let hits = update::find(&data, &query, within.as_deref());
-                        let _ = tx.send(Action::Found(generation, hits));
+                        let _ = tx.send(Action::Found(generation, query, hits));
                     });
                 }
             }
@@ -270,6 +276,17 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                 let _ = out.flush();
             }
         }
+    }
+}
+
+/// Whether the explorer owns the terminal (raw mode, alternate screen).
+static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Gives the terminal back if the explorer has it: for a signal handler about to end the
+/// process (SIGTERM), so that the shell is not left in raw mode on the alternate screen.
+pub fn restore_terminal_if_active() {
+    if ACTIVE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        ratatui::restore();
     }
 }
 
@@ -289,6 +306,7 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
         .enable_all()
         .build()?;
     let mut terminal = ratatui::init();
+    ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
@@ -296,7 +314,9 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
-    ratatui::restore();
+    if ACTIVE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        ratatui::restore();
+    }
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
 }

@@ -93,6 +93,8 @@ pub enum Overlay {
 pub struct Finder {
     pub query: String,
     pub hits: Vec<crate::model::search::Hit>,
+    /// The query `hits` answer (narrowing is exact only from a prefix of the new query).
+    pub hits_query: String,
     pub sel: usize,
 }
 

@@ -367,7 +367,14 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
     let mut s = state(100, 30);
     keys(&mut s, "/priya<enter>");
     let effects = keys(&mut s, "r");
-    let [Effect::Load { generation }] = effects.as_slice() else {
+    // The user's reload loads afresh, whatever --max-age allows.
+    let [
+        Effect::Load {
+            generation,
+            force: true,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("{effects:?}")
     };
     let p = |done, state| {
@@ -433,7 +440,7 @@ fn big_finder_searches_run_in_the_background_and_the_latest_wins() {
     assert_eq!(q, "alice");
     let d = demo_data();
     let hits = super::update::find(&d, &q, None);
-    update(&mut s, Action::Found(old, Vec::new()));
+    update(&mut s, Action::Found(old, "a".into(), Vec::new()));
     let Some(Overlay::Finder(f)) = &s.overlay else {
         panic!("finder")
     };
@@ -441,7 +448,7 @@ fn big_finder_searches_run_in_the_background_and_the_latest_wins() {
         f.hits.is_empty(),
         "nothing yet, and a stale answer is dropped"
     );
-    update(&mut s, Action::Found(new, hits.clone()));
+    update(&mut s, Action::Found(new, q.clone(), hits.clone()));
     let Some(Overlay::Finder(f)) = &s.overlay else {
         panic!("finder")
     };
@@ -478,7 +485,7 @@ fn partial_live_data_opens_the_explorer_while_loading_goes_on() {
     let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS);
     update(&mut s, Action::Resize(100, 30));
     let effects = super::update::start_load(&mut s);
-    let [Effect::Load { generation }] = effects.as_slice() else {
+    let [Effect::Load { generation, .. }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
     // What a load knows before the per-user stages: no memberships yet.

@@ -321,3 +321,49 @@ fn hints_and_messages_name_the_keys_of_the_keymap() {
         Some(ListSpec::Lens(Lens::Stale))
     );
 }
+
+#[test]
+fn a_list_still_being_built_is_not_exported_as_empty() {
+    let mut s = state(100, 30);
+    s.background_users = 0;
+    keys(&mut s, ":lens stale<enter>");
+    assert!(s.list.as_ref().is_some_and(|l| l.building));
+    let effects = keys(&mut s, "e");
+    assert!(
+        effects.iter().all(|e| !matches!(e, Effect::Export { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.contains("still being built")),
+        "{:?}",
+        s.message
+    );
+}
+
+#[test]
+fn the_finder_narrows_only_from_hits_of_a_prefix_of_the_query() {
+    let mut s = state(100, 30);
+    s.background_users = 0;
+    let find = |effects: Vec<Effect>| {
+        effects.into_iter().find_map(|e| match e {
+            Effect::Find {
+                generation,
+                query,
+                within,
+            } => Some((generation, query, within)),
+            _ => None,
+        })
+    };
+    let (g, q, _) = find(keys(&mut s, "<ctrl-p>ab")).expect("a search");
+    let d = super::tests::demo_data();
+    let hits = super::update::find(&d, &q, None);
+    update(&mut s, Action::Found(g, q, hits));
+    // Backspace: the search for "a" runs; before its answer, "c" is typed: "ac" must not be
+    // searched within the hits of "ab".
+    keys(&mut s, "<bs>");
+    let (_, q, within) = find(keys(&mut s, "c")).expect("a search");
+    assert_eq!(q, "ac");
+    assert!(within.is_none(), "narrowed from the hits of another query");
+}

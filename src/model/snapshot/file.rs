@@ -388,12 +388,13 @@ impl Snapshot {
         // Sized once from the header (bounded, in case the header lies): no doubling at 100k users.
         let said = header.counts.unwrap_or_default();
         let cap = |n: usize| n.min(1_000_000);
-        s.populations.reserve_exact(cap(said.populations));
-        s.users.reserve_exact(cap(said.users));
-        s.groups.reserve_exact(cap(said.groups));
-        s.roles.reserve_exact(cap(said.roles));
-        s.applications.reserve_exact(cap(said.applications));
-        s.gateways.reserve_exact(cap(said.gateways));
+        // `try_`: a header that lies about its counts cannot abort the process.
+        let _ = s.populations.try_reserve_exact(cap(said.populations));
+        let _ = s.users.try_reserve_exact(cap(said.users));
+        let _ = s.groups.try_reserve_exact(cap(said.groups));
+        let _ = s.roles.try_reserve_exact(cap(said.roles));
+        let _ = s.applications.try_reserve_exact(cap(said.applications));
+        let _ = s.gateways.try_reserve_exact(cap(said.gateways));
         loop {
             if !next_line(&mut buf, &mut line_no, &mut crc)? {
                 return Err(SnapshotError::Truncated {

@@ -192,6 +192,8 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
     );
     let mut roles = builtin;
     if e_roles.is_none() {
+        // Both reads make the roles stage: the worse of the two states stands.
+        let built_in_state = ledger.snapshot().state(Stage::Roles);
         let (custom, _) = collection::<Role>(
             client,
             &ledger,
@@ -203,6 +205,10 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
         .await;
         let known: HashSet<Id> = roles.iter().map(|r| r.id.clone()).collect();
         roles.extend(custom.into_iter().filter(|r| !known.contains(&r.id)));
+        let custom_state = ledger.snapshot().state(Stage::Roles);
+        if custom_state == StageState::Complete && built_in_state != StageState::Complete {
+            ledger.set(Stage::Roles, StageState::Partial, roles.len() as u64, None);
+        }
     }
     if [&e_pop, &e_users, &e_groups, &e_apps]
         .iter()

@@ -40,7 +40,8 @@ impl Ledger {
 
     /// Items whose lone UTF-16 surrogates were replaced by U+FFFD: kept, and flagged.
     pub(super) fn repaired(&self, stage: Stage, ids: &[String]) {
-        for id in ids {
+        // At most 20 per call: flags, which must not crowd out the gaps that mean data is missing.
+        for id in ids.iter().take(20) {
             self.push(Gap {
                 stage,
                 entity: Some(Id::new(id)),
@@ -92,7 +93,7 @@ pub(super) async fn collection<T: DeserializeOwned>(
                     message: message.clone(),
                 });
             }
-            ledger.repaired(stage, &repaired);
+            // The reason a collection is incomplete first: the gap list per stage is capped.
             if let Some(p) = &problem {
                 ledger.push(Gap {
                     stage,
@@ -102,6 +103,7 @@ pub(super) async fn collection<T: DeserializeOwned>(
                     message: format!("{}: {p}", stage.label()),
                 });
             }
+            ledger.repaired(stage, &repaired);
             let state = if bad.is_empty() && problem.is_none() {
                 StageState::Complete
             } else {

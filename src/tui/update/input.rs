@@ -126,9 +126,12 @@ fn refind(s: &mut State, narrowing: bool) {
     let Some(Overlay::Finder(f)) = s.overlay.as_mut() else {
         return;
     };
-    // Narrowing on the kept hits is exact only when they were not cut; keep them all.
-    let within =
-        (narrowing && !f.hits.is_empty() && f.query.chars().count() > 1).then(|| f.hits.clone());
+    // Narrowing on the kept hits is exact only when they answer a prefix of the new query.
+    let within = (narrowing
+        && !f.hits.is_empty()
+        && !f.hits_query.is_empty()
+        && f.query.starts_with(&f.hits_query))
+    .then(|| f.hits.clone());
     if background {
         let generation = s.finder_gen.begin();
         let query = f.query.clone();
@@ -141,6 +144,7 @@ fn refind(s: &mut State, narrowing: bool) {
     }
     s.finder_gen.cancel();
     f.hits = find(&d, &f.query, within.as_deref());
+    f.hits_query = f.query.clone();
     f.sel = 0;
 }
 

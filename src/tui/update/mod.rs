@@ -65,11 +65,14 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
-        Action::Found(generation, hits) => {
+        Action::Found(generation, query, hits) => {
             if s.finder_gen.is_current(generation) {
                 if let Some(Overlay::Finder(f)) = s.overlay.as_mut() {
-                    f.hits = hits;
-                    f.sel = 0;
+                    if f.query == query {
+                        f.hits = hits;
+                        f.hits_query = query;
+                        f.sel = 0;
+                    }
                 }
             }
             return Vec::new();
@@ -159,12 +162,18 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
 
 /// Starts a (re)load: the data shown stays until the new data arrives.
 pub fn start_load(s: &mut State) -> Vec<Effect> {
+    start_load_with(s, false)
+}
+
+/// [`start_load`]; `force`: a live source loads even when a stored snapshot is fresh enough
+/// (`--max-age`): what the user's reload means.
+pub fn start_load_with(s: &mut State, force: bool) -> Vec<Effect> {
     let generation = s.load_gen.begin();
     s.loading = Some(Loading {
         generation,
         ..Loading::default()
     });
-    vec![Effect::Load { generation }]
+    vec![Effect::Load { generation, force }]
 }
 
 fn install(s: &mut State, data: Arc<Data>) {
@@ -244,7 +253,7 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
                 return vec![Effect::Clipboard(id)];
             }
         }
-        Action::Reload => return start_load(s),
+        Action::Reload => return start_load_with(s, true),
         Action::Lens(key) => match crate::model::audit::Lens::from_key(&key) {
             Some(l) => jump(s, location(ListSpec::Lens(l), None, Focus::List)),
             None => s.message = Some(format!("no lens {key}")),

@@ -27,6 +27,9 @@ pub fn goto(s: &mut State, loc: Location) {
     let g = &data.graph;
     let same = s.list.as_ref().is_some_and(|l| l.spec == loc.spec);
     if !same {
+        // A filter search still running was for the list being left: its hits must not land on
+        // this one.
+        s.filter_gen.cancel();
         // A lens or a who-has-what answer over a big environment is built off the input loop;
         // `ListReady` comes back here with it.
         let slow = matches!(loc.spec, ListSpec::Lens(_) | ListSpec::Who(_));
