@@ -93,11 +93,7 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
     )?;
 
     let eg = &a.groups;
-    let direct = eg
-        .reaches()
-        .iter()
-        .filter(|r| r.via == access::Via::Membership(Link::Direct))
-        .count();
+    let direct = eg.direct_count();
     writeln!(w, "\nGroups ({direct} direct, {} more)", eg.len() - direct)?;
     let mut t = Table::default();
     for r in eg.reaches() {

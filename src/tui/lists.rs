@@ -112,21 +112,9 @@ impl std::fmt::Debug for ListView {
     }
 }
 
-pub fn kind_count(graph: &Graph, kind: Kind) -> usize {
-    graph.count(kind)
-}
-
-pub fn kind_title(kind: Kind) -> &'static str {
-    kind.title()
-}
-
 /// The name a list shows first for an entity (unsanitised).
 pub fn target_name(graph: &Graph, t: Target) -> String {
     graph.target_name(t).to_owned()
-}
-
-pub fn node_target(node: &Node) -> Option<Target> {
-    node.target()
 }
 
 /// "via All Staff (3 hops)": the hop nearest the far end (for an application, the group its rule
@@ -246,12 +234,25 @@ fn as_hit(target: Target) -> Hit {
 impl ListView {
     /// What shows while a big list (a lens, a who-has-what answer) is built in the background.
     pub fn placeholder(spec: &ListSpec) -> ListView {
+        let mut l = ListView::new(spec, Kind::User, "computing…".into(), Vec::new(), None);
+        l.building = true;
+        l
+    }
+
+    /// A list of `rows`, unfiltered, unsorted, at its top.
+    fn new(
+        spec: &ListSpec,
+        kind: Kind,
+        title: String,
+        rows: Vec<Row>,
+        who: Option<WhoSrc>,
+    ) -> ListView {
         ListView {
             spec: spec.clone(),
-            kind: Kind::User,
-            title: "computing…".into(),
-            rows: Vec::new(),
-            who: None,
+            kind,
+            title,
+            rows,
+            who,
             query: String::new(),
             shown: None,
             hits: Vec::new(),
@@ -259,14 +260,14 @@ impl ListView {
             sort: Sort::Natural,
             sel: 0,
             offset: 0,
-            building: true,
+            building: false,
         }
     }
 
     pub fn build(graph: &Graph, spec: &ListSpec, stale_days: u32) -> Option<ListView> {
         let (kind, title, rows, who) = match spec {
             ListSpec::Kind(kind) => {
-                let rows = (0..kind_count(graph, *kind) as u32)
+                let rows = (0..graph.count(*kind) as u32)
                     .map(|ix| Row {
                         target: Target { kind: *kind, ix },
                         note: match kind {
@@ -284,7 +285,7 @@ impl ListView {
                         },
                     })
                     .collect();
-                (*kind, kind_title(*kind).to_owned(), rows, None)
+                (*kind, kind.title().to_owned(), rows, None)
             }
             ListSpec::Lens(lens) => {
                 let opts = AuditOptions {
@@ -305,21 +306,7 @@ impl ListView {
                 (Kind::User, title, rows, Some(src))
             }
         };
-        Some(ListView {
-            spec: spec.clone(),
-            kind,
-            title,
-            rows,
-            who,
-            query: String::new(),
-            shown: None,
-            hits: Vec::new(),
-            hits_query: String::new(),
-            sort: Sort::Natural,
-            sel: 0,
-            offset: 0,
-            building: false,
-        })
+        Some(ListView::new(spec, kind, title, rows, who))
     }
 
     pub fn lens(&self) -> Option<Lens> {
@@ -447,7 +434,7 @@ impl ListView {
                         .iter()
                         .map(|&k| {
                             let any = self.hits.iter().any(|h| h.target.kind == k);
-                            vec![u32::MAX; if any { kind_count(graph, k) } else { 0 }]
+                            vec![u32::MAX; if any { graph.count(k) } else { 0 }]
                         })
                         .collect();
                     for (i, h) in self.hits.iter().enumerate() {

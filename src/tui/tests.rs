@@ -112,7 +112,7 @@ pub(super) fn selected_name(s: &State) -> String {
 
 pub(super) fn find(s: &State, kind: Kind, name: &str) -> Target {
     let g = s.graph().expect("loaded");
-    let ix = (0..super::lists::kind_count(g, kind) as u32)
+    let ix = (0..g.count(kind) as u32)
         .find(|&ix| super::lists::target_name(g, Target { kind, ix }) == name)
         .expect(name);
     Target { kind, ix }

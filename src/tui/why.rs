@@ -7,7 +7,6 @@ use crate::model::text::sanitize;
 use crate::model::{Graph, Path, Refusal};
 
 use super::detail::Why;
-use super::lists::node_target;
 
 #[derive(Clone, PartialEq, Debug)]
 pub struct WhyItem {
@@ -48,7 +47,7 @@ impl WhyView {
                             depth: 1,
                             text: sanitize(&graph.node_name(&hop.node)).into_owned(),
                             link: hop.link.map_or("", |l| l.phrase()).to_owned(),
-                            target: node_target(&hop.node),
+                            target: hop.node.target(),
                         });
                     }
                 }

@@ -121,6 +121,14 @@ impl EffectiveGroups {
         self.reaches.len()
     }
 
+    /// How many of the groups are direct memberships.
+    pub fn direct_count(&self) -> usize {
+        self.reaches
+            .iter()
+            .filter(|r| r.via == Via::Membership(Link::Direct))
+            .count()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.reaches.is_empty()
     }

@@ -34,11 +34,7 @@ pub(super) fn user(b: &mut B, u: UserIx) {
     b.incomplete(&a.incomplete);
 
     let eg = &a.groups;
-    let direct = eg
-        .reaches()
-        .iter()
-        .filter(|r| r.via == access::Via::Membership(Link::Direct))
-        .count();
+    let direct = eg.direct_count();
     b.heading(format!(
         "Groups  {direct} direct · {} inherited",
         eg.len() - direct

@@ -5,7 +5,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::lists::{kind_count, kind_title};
 use crate::tui::state::{Focus, NavItem, State};
 
 use super::{pad, pane};
@@ -26,8 +25,8 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         let marker = if i == s.nav_sel { "▸ " } else { "  " };
         let text = match item {
             NavItem::Kind(k) => {
-                let n = kind_count(g, *k).to_string();
-                let name = kind_title(*k);
+                let n = g.count(*k).to_string();
+                let name = k.title();
                 let room = w.saturating_sub(2 + n.len() + 1);
                 format!("{marker}{} {n}", pad(name, room))
             }

@@ -11,7 +11,7 @@ use crate::model::text::sanitize;
 use crate::model::{EnvironmentType, Stage, StageState};
 use crate::tui::action::Action;
 use crate::tui::detail::ago;
-use crate::tui::lists::{kind_title, target_name};
+use crate::tui::lists::target_name;
 use crate::tui::state::{ListSpec, Location, State};
 
 use super::{centered, fit, pad};
@@ -107,7 +107,7 @@ fn crumb(s: &State, loc: &Location) -> String {
         None => return String::new(),
     };
     let list = match &loc.spec {
-        ListSpec::Kind(k) => kind_title(*k).to_owned(),
+        ListSpec::Kind(k) => k.title().to_owned(),
         ListSpec::Lens(l) => l.title().to_owned(),
         ListSpec::Who(t) => format!("who has {}", sanitize(&target_name(g, *t))),
     };
