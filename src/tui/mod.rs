@@ -88,6 +88,7 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                 .stored_newest()
                 .filter(|_| source.stored_fresh().is_none())
                 .and_then(|s| crate::model::Snapshot::read(&s.path).ok());
+            let showing_stored = stored.is_some();
             if let Some(snapshot) = stored {
                 let mut data = Data::new(
                     Graph::build(snapshot),
@@ -107,6 +108,9 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                     // What is known so far: the explorer opens on it while the slow per-user
                     // stages go on (its coverage flags what is missing). Built off the
                     // loader's task, in order of arrival; the update keeps only the newest.
+                    // Over a complete stored snapshot, the load's partial data (incomplete by
+                    // nature) would be a step back: only the finished load replaces it.
+                    Update::Partial(_) if showing_stored => return,
                     Update::Partial(snapshot) => {
                         let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let tx = progress_tx.clone();
