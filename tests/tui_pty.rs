@@ -20,6 +20,9 @@ struct Pty {
     session: Session<UnixProcess, PtyStream>,
     vt: vt100::Parser,
     raw: Vec<u8>,
+    /// The local store of this run only: a snapshot stored by an earlier run must not change
+    /// what this one shows.
+    _data: tempfile::TempDir,
 }
 
 impl Pty {
@@ -28,6 +31,7 @@ impl Pty {
     }
 
     fn spawn_args(args: &[&str], envs: &[(&str, &str)]) -> Pty {
+        let data = tempfile::tempdir().expect("a data directory");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pingscope"));
         for (k, _) in std::env::vars() {
             if k.starts_with("PINGONE_") || k.starts_with("PINGSCOPE_") {
@@ -37,7 +41,7 @@ impl Pty {
         cmd.args(args)
             .env("TERM", "xterm-256color")
             .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
-            .env("XDG_DATA_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env("XDG_DATA_HOME", data.path())
             .env_remove("NO_COLOR");
         for (k, v) in envs {
             cmd.env(k, v);
@@ -48,6 +52,7 @@ impl Pty {
             .set_window_size(100, 30)
             .expect("window size");
         Pty {
+            _data: data,
             session,
             vt: vt100::Parser::new(
                 std::num::NonZeroU16::new(30).expect("rows"),
