@@ -193,7 +193,9 @@ mod tests {
         let text = c.encode("/users", 400);
         assert_eq!(c.decode("/users", &text), Some(400));
         assert_eq!(c.decode("/groups", &text), None);
-        assert!(!text.contains("400"));
+        // The position is masked (the second half is a random keyed checksum, which may
+        // contain any digits: checking the whole text made this test fail now and then).
+        assert!(!text[..16].contains("400") && !text[..16].contains(&format!("{:x}", 400)));
         assert_eq!(c.decode("/users", "zz"), None);
         assert_eq!(c.decode("/users", &"é".repeat(16)), None);
     }
