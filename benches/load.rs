@@ -1,8 +1,9 @@
 //! `cargo bench --bench load`: a live load from the mock PingOne at 50 ms latency and a 100
 //! requests/second limit (20,000 users, 1,000 groups, 200 applications by default).
 //!
-//! Reports total time, requests made, 429s received, the ratio of total time to the floor
-//! (requests made / 100 per second) and the requests against the plan's minimum; then the same
+//! For each membership plan (per user, per group) on the same served data: total time, answered
+//! requests per user, 429s received, the ratio of total time to the floor (answered requests /
+//! 100 per second) and the requests against the plan's minimum; then the same
 //! load as a naive script would run it (one request at a time), for a bounded time and
 //! extrapolated to the whole plan.
 //!
@@ -17,7 +18,9 @@ use std::time::{Duration, Instant};
 use mock::{MockConfig, RateLimit};
 use pingscope::demo::{Params, generate};
 use pingscope::pingone::loader::planned_requests;
-use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
+use pingscope::pingone::{
+    self, AuthMethod, Client, Connection, MembershipPlan, Region, Secret, Tuning,
+};
 
 fn knob(name: &str, default: f64) -> f64 {
     std::env::var(name)
@@ -37,7 +40,7 @@ fn main() {
         Duration::from_secs(knob("BENCH_NAIVE_SECONDS", if quick { 2.0 } else { 60.0 }) as u64);
 
     let snapshot = generate(&Params::sized(users, groups, apps, 42));
-    let plan = planned_requests(&snapshot, 200);
+    let plan = planned_requests(&snapshot, 200, false);
     println!(
         "live load benchmark: {} users, {} groups, {} applications; mock at {} ms latency, {rps} requests/s",
         snapshot.users.len(),
@@ -82,21 +85,50 @@ fn main() {
             .expect("connection")
         };
 
-        // pingscope's loader, default tuning (no cap: it learns the limit from 429s).
-        let client = Client::new(conn(), Tuning::default()).expect("client");
-        let started = Instant::now();
-        let loaded = pingone::load(&client, &|_| {}).await.expect("load");
-        let took = started.elapsed().as_secs_f64();
-        let requests = client.counters().requests();
-        let floor = requests as f64 / rps;
-        println!(
-            "pingscope: {:.1} s, {requests} requests ({:+.2}% vs plan), {} 429s, ratio to floor {:.3} (target < 1.15), complete: {}",
-            took,
-            (requests as f64 / plan as f64 - 1.0) * 100.0,
-            client.counters().throttled(),
-            took / floor,
-            loaded.coverage.incomplete().is_empty()
-        );
+        // pingscope's loader, default tuning (no cap: it learns the limit from 429s), with
+        // each membership plan, on the same served data.
+        let mut took_per_user = 0.0;
+        for plan in [MembershipPlan::PerUser, MembershipPlan::PerGroup] {
+            let client = Client::new(
+                conn(),
+                Tuning {
+                    plan,
+                    ..Tuning::default()
+                },
+            )
+            .expect("client");
+            let throttled_before = m.counters().rate_limited;
+            let started = Instant::now();
+            let report = std::sync::Mutex::new(None);
+            let loaded = pingone::load(&client, &|e| {
+                if let pingone::LoadEvent::GroupPlan(r) = e {
+                    *report.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.line());
+                }
+            })
+            .await
+            .expect("load");
+            let took = started.elapsed().as_secs_f64();
+            let requests = client.counters().requests();
+            let answered = requests - (m.counters().rate_limited - throttled_before);
+            let floor = answered as f64 / rps;
+            let planned = planned_requests(&loaded, 200, plan == MembershipPlan::PerGroup);
+            if plan == MembershipPlan::PerUser {
+                took_per_user = took;
+            }
+            println!(
+                "pingscope {plan:?}: {took:.1} s, {answered} answered requests = {:.3} per user ({:+.2}% vs plan {planned}), {} 429s, time / floor {:.3} (target < 1.15), {:.2}x the per-user time, complete: {}",
+                answered as f64 / loaded.users.len().max(1) as f64,
+                (answered as f64 / planned as f64 - 1.0) * 100.0,
+                client.counters().throttled(),
+                took / floor,
+                took / took_per_user,
+                loaded.coverage.incomplete().is_empty()
+            );
+            if let Some(line) = report.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                println!("  {line}");
+            }
+        }
+        let took = took_per_user;
         println!("mock counters: {}", m.counters().summary().replace('\n', "; "));
 
         // A naive script: the same plan, one request at a time, for a bounded window.

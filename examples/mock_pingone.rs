@@ -17,14 +17,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mock::{Forbidden, MockConfig, MockPingOne, RateLimit};
+use mock::{Forbidden, MemberFilter, MockConfig, MockPingOne, RateLimit};
 use pingscope::model::Snapshot;
 
 const USAGE: &str =
     "usage: mock_pingone --snapshot FILE [--port N] [--latency-ms N] [--jitter-ms N]
        [--rps N] [--burst N] [--fault-rate F] [--drop-rate F] [--token-ttl-s N]
        [--client-id X] [--client-secret Y] [--worker-env ID] [--max-page N]
-       [--forbid LIST] [--seed N]
+       [--forbid LIST] [--member-filter all|direct|refused] [--seed N]
 
   --snapshot FILE    the pingscope snapshot to serve (required: the demo generator is not
                      available on this branch)
@@ -42,6 +42,8 @@ const USAGE: &str =
   --forbid LIST      comma-separated: environment, populations, users, memberships,
                      user-roles, groups, group-nesting, group-roles, applications,
                      app-roles, gateways, gateway-roles, roles
+  --member-filter B  what GET /users?filter=memberOfGroups[...] lists: all members (default),
+                     direct members only, or refused (400)
   --seed N           random seed for faults, drops and jitter (default 0)";
 
 struct Args {
@@ -122,6 +124,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--worker-env" => config.worker_env_id = value,
             "--max-page" => config.max_page = num::<usize>(&flag, &value)?.max(1),
             "--seed" => config.seed = num(&flag, &value)?,
+            "--member-filter" => {
+                config.member_filter = match value.as_str() {
+                    "all" => MemberFilter::AllMembers,
+                    "direct" => MemberFilter::DirectOnly,
+                    "refused" => MemberFilter::Refused,
+                    other => return Err(format!("--member-filter: unknown behaviour {other:?}")),
+                }
+            }
             "--forbid" => {
                 for name in value.split(',').filter(|s| !s.trim().is_empty()) {
                     config.forbidden.push(forbidden(name)?);

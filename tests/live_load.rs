@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use pingscope::demo::{Params, generate, people_of_note as who};
 use pingscope::model::*;
-use pingscope::pingone::{self, AuthMethod, Client, Connection, LoadEvent, Region, Secret, Tuning};
-use support::mock::{self, Forbidden, MockConfig, MockPingOne, RateLimit};
+use pingscope::pingone::loader::GroupPlanReport;
+use pingscope::pingone::{
+    self, AuthMethod, Client, Connection, LoadEvent, MembershipPlan, Region, Secret, Tuning,
+};
+use support::mock::{self, Forbidden, MemberFilter, MockConfig, MockPingOne, RateLimit};
 
 const CLIENT_ID: &str = "pingscope-test-worker";
 const SECRET: &str = "s3cr3t-worker-secret";
@@ -59,6 +62,13 @@ fn content(mut s: Snapshot) -> Snapshot {
     s.meta = Meta::default();
     s.coverage = Coverage::default();
     s.roles.sort_by_key(|r| r.id.to_string());
+    // Users come population by population, memberships in one canonical order (by group id).
+    s.users.sort_by(|a, b| a.id.cmp(&b.id));
+    for u in &mut s.users {
+        if let Some(m) = &mut u.memberships {
+            m.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
     s
 }
 
@@ -84,7 +94,11 @@ async fn a_clean_load_round_trips_exactly_with_the_planned_requests() {
     let s = env(450);
     let m = mock::start(s.clone(), config()).await;
     let events = Mutex::new(Vec::new());
-    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), fast_tuning()).unwrap();
+    let tuning = Tuning {
+        plan: MembershipPlan::PerUser,
+        ..fast_tuning()
+    };
+    let client = Client::new(connection(&m, SECRET, AuthMethod::Basic), tuning).unwrap();
     let loaded = pingone::load_with_partials(&client, &|e| {
         if let LoadEvent::Partial(p) = e {
             events.lock().unwrap().push(*p);
@@ -99,7 +113,7 @@ async fn a_clean_load_round_trips_exactly_with_the_planned_requests() {
     );
     assert!(matches!(loaded.meta.source, Source::Live { .. }));
     let requests = client.counters().requests();
-    let planned = pingone::loader::planned_requests(&loaded, 200);
+    let planned = pingone::loader::planned_requests(&loaded, 200, false);
     assert_eq!(requests, planned, "requests made vs the plan's minimum");
     assert_same(loaded, &s);
     let c = m.counters();
@@ -699,4 +713,203 @@ async fn a_malformed_environment_body_is_a_gap_not_a_silent_default() {
     assert!(gap.message.contains("could not be read"), "{}", gap.message);
     // The environment keeps the id it was asked for.
     assert_eq!(loaded.environment.id, s.environment.id);
+}
+
+/// Loads `m` with `plan`; the snapshot (its time zeroed), the requests made, and the per-group
+/// plan's report when it ran.
+async fn load_with_plan(
+    m: &MockPingOne,
+    plan: MembershipPlan,
+) -> (Snapshot, u64, Option<GroupPlanReport>) {
+    let tuning = Tuning {
+        plan,
+        ..fast_tuning()
+    };
+    let client = Client::new(connection(m, SECRET, AuthMethod::Basic), tuning).unwrap();
+    let report = Mutex::new(None);
+    let mut loaded = pingone::load(&client, &|e| {
+        if let LoadEvent::GroupPlan(r) = e {
+            *report.lock().unwrap() = Some(r);
+        }
+    })
+    .await
+    .unwrap();
+    loaded.meta.taken_at = Timestamp::from_millis(0);
+    (
+        loaded,
+        client.counters().requests(),
+        report.into_inner().unwrap(),
+    )
+}
+
+fn bytes(s: &Snapshot) -> Vec<u8> {
+    let mut out = Vec::new();
+    s.to_writer(&mut out).unwrap();
+    out
+}
+
+/// The per-group plan writes the very snapshot the per-user plan writes, whichever way the users
+/// filter behaves, and costs far fewer requests: where the filter lists every member, nobody is
+/// read one by one; where it lists direct members only, only the dynamic groups' users are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_group_plan_gives_the_per_user_snapshot_byte_for_byte_for_both_filter_behaviours() {
+    let s = env(600);
+    for behaviour in [MemberFilter::AllMembers, MemberFilter::DirectOnly] {
+        let m = mock::start(
+            s.clone(),
+            MockConfig {
+                member_filter: behaviour,
+                ..config()
+            },
+        )
+        .await;
+        let (per_user, user_requests, none) = load_with_plan(&m, MembershipPlan::PerUser).await;
+        assert!(none.is_none());
+        assert!(
+            per_user.coverage.incomplete().is_empty(),
+            "{:?}",
+            per_user.coverage
+        );
+        let (per_group, group_requests, report) =
+            load_with_plan(&m, MembershipPlan::PerGroup).await;
+        let report = report.expect("the per-group plan ran");
+        assert!(
+            bytes(&per_user) == bytes(&per_group),
+            "{behaviour:?}: the plans disagree ({report:?})"
+        );
+        assert_same(per_group.clone(), &s);
+        assert!(
+            group_requests < user_requests,
+            "{behaviour:?}: {group_requests} requests per group vs {user_requests} per user ({report:?})"
+        );
+        match behaviour {
+            MemberFilter::AllMembers => {
+                assert!(report.total > 0 && report.direct_only == 0, "{report:?}");
+                // Direct members of a group who are also in one of its children (the nesting
+                // cycle's, say) are listed with `type eq "DIRECT"`: nobody is read one by one.
+                assert!(
+                    report.undecided == 0 && report.direct_listed > 0,
+                    "{report:?}"
+                );
+                assert_eq!(report.fallback_users, 0, "{report:?}");
+                assert_eq!(
+                    group_requests,
+                    pingone::loader::planned_requests(&per_group, 200, true) + report.direct_listed,
+                    "{report:?}"
+                );
+            }
+            _ => {
+                assert!(report.direct_only > 0 && report.total == 0, "{report:?}");
+                // Nesting and dynamic filters are followed: nobody is read one by one.
+                assert!(
+                    report.undecided == 0 && report.fallback_users == 0,
+                    "{report:?}"
+                );
+            }
+        }
+        assert_eq!(m.counters().violations(), 0);
+    }
+}
+
+/// Where the member filter lists direct members only and the users list refuses a dynamic
+/// group's own filter, that group's users are read one by one: same snapshot, more requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_groups_the_api_cannot_list_are_read_per_user() {
+    let s = env(300);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            member_filter: MemberFilter::DirectOnly,
+            user_filters: false,
+            ..config()
+        },
+    )
+    .await;
+    let (per_group, _, report) = load_with_plan(&m, MembershipPlan::PerGroup).await;
+    let report = report.unwrap();
+    assert!(
+        report.undecided > 0 && report.fallback_users > 0,
+        "{report:?}"
+    );
+    let (per_user, _, _) = load_with_plan(&m, MembershipPlan::PerUser).await;
+    assert!(bytes(&per_user) == bytes(&per_group), "{report:?}");
+    assert_same(per_group, &s);
+}
+
+/// Where the filter lists every member and refuses `type eq "DIRECT"`, the direct members of a
+/// group who are also in one of its children are read one by one: same snapshot, exactly the
+/// planned requests plus those reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_typed_member_filter_the_overlapping_members_are_read_per_user() {
+    let s = env(400);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            typed_member_filter: false,
+            ..config()
+        },
+    )
+    .await;
+    let (per_group, requests, report) = load_with_plan(&m, MembershipPlan::PerGroup).await;
+    let report = report.unwrap();
+    assert!(
+        report.direct_listed == 0 && report.fallback_users > 0,
+        "{report:?}"
+    );
+    assert_same(per_group.clone(), &s);
+    // A few refused typed listings (those in flight when the first refusal came back), then
+    // none: the rest is the plan and the one-by-one reads.
+    let floor = pingone::loader::planned_requests(&per_group, 200, true) + report.fallback_users;
+    assert!(
+        requests > floor && requests <= floor + report.counted,
+        "{requests} vs {floor}: {report:?}"
+    );
+}
+
+/// A server that refuses the users filter gets the per-user plan, and the same snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_member_filter_falls_back_to_reading_per_user() {
+    let s = env(300);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            member_filter: MemberFilter::Refused,
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _, report) = load_with_plan(&m, MembershipPlan::PerGroup).await;
+    assert!(report.is_none());
+    assert!(
+        loaded.coverage.incomplete().is_empty(),
+        "{:?}",
+        loaded.coverage
+    );
+    assert_same(loaded, &s);
+    assert_eq!(m.counters().user_member_of_groups, s.users.len() as u64);
+}
+
+/// Groups whose counts disagree with their listings (changed between the two reads) are not
+/// trusted: the users who could be their members are read one by one, and the answer is right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_that_do_not_add_up_are_read_per_user() {
+    let s = env(300);
+    let m = mock::start(
+        s.clone(),
+        MockConfig {
+            miscount_members: true,
+            ..config()
+        },
+    )
+    .await;
+    let (loaded, _, report) = load_with_plan(&m, MembershipPlan::PerGroup).await;
+    let report = report.unwrap();
+    assert!(report.undecided > 0, "{report:?}");
+    assert_eq!(report.fallback_users, s.users.len() as u64, "{report:?}");
+    assert!(
+        loaded.coverage.incomplete().is_empty(),
+        "{:?}",
+        loaded.coverage
+    );
+    assert_same(loaded, &s);
 }

@@ -82,6 +82,13 @@ impl Bars {
                 }
             }
             Update::Partial(_) => {}
+            Update::Note(n) => {
+                if self.terminal {
+                    let _ = self.multi.println(format!("note: {n}"));
+                } else {
+                    eprintln!("note: {n}");
+                }
+            }
         }
     }
 }

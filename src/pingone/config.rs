@@ -79,6 +79,45 @@ pub struct Tuning {
     pub retry_budget: Duration,
     /// The largest response body read (see [`MAX_BODY`]).
     pub max_body: usize,
+    /// How memberships are read (per user, per group, or whichever is cheaper).
+    pub plan: MembershipPlan,
+}
+
+/// How a load reads who is in which group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MembershipPlan {
+    /// Per group when groups are far fewer than users (fewer than half), else per user.
+    #[default]
+    Auto,
+    /// One `memberOfGroups` request per user.
+    PerUser,
+    /// One filtered users listing per group, with per-user reads only where it cannot decide.
+    PerGroup,
+}
+
+impl MembershipPlan {
+    /// Whether this load reads per group, for `users` users and `groups` groups.
+    pub fn per_group(self, users: usize, groups: usize) -> bool {
+        match self {
+            MembershipPlan::Auto => groups > 0 && groups * 2 < users,
+            MembershipPlan::PerUser => false,
+            MembershipPlan::PerGroup => true,
+        }
+    }
+}
+
+impl std::str::FromStr for MembershipPlan {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(MembershipPlan::Auto),
+            "per-user" => Ok(MembershipPlan::PerUser),
+            "per-group" => Ok(MembershipPlan::PerGroup),
+            other => Err(format!(
+                "unknown plan {other:?}: use auto, per-user or per-group"
+            )),
+        }
+    }
 }
 
 /// 64 MiB: a generated user averages 1.0 KB (at most 1.8 KB, memberships included), so a page of
@@ -99,6 +138,7 @@ impl Default for Tuning {
             request_timeout: Duration::from_secs(90),
             retry_budget: Duration::from_secs(300),
             max_body: MAX_BODY,
+            plan: MembershipPlan::Auto,
         }
     }
 }

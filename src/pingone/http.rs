@@ -226,6 +226,11 @@ impl Client {
         &self.inner.conn
     }
 
+    /// How this client's loads read memberships.
+    pub fn plan(&self) -> super::config::MembershipPlan {
+        self.inner.tuning.plan
+    }
+
     pub fn counters(&self) -> &Counters {
         &self.inner.counters
     }

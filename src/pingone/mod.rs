@@ -10,7 +10,7 @@ pub mod loader;
 pub mod region;
 pub mod wire;
 
-pub use config::{AuthMethod, Connection, Tuning};
+pub use config::{AuthMethod, Connection, MembershipPlan, Tuning};
 pub use error::{ApiError, Secret};
 pub use http::Client;
 pub use loader::{LoadEvent, load, load_with_partials};

@@ -172,6 +172,29 @@ pub async fn get_all(
     key: &str,
     resource: Resource,
 ) -> Result<Listing, ApiError> {
+    get_all_mapped(client, first, key, resource, |v| v).await
+}
+
+/// Only the `id` of each item (as `{"id": ...}`): for listings read for who is in them (a
+/// group's members), so that a page of full user bodies is dropped as soon as it is read.
+pub fn id_only(item: Value) -> Value {
+    match item {
+        Value::Object(mut o) => {
+            let id = o.remove("id").unwrap_or(Value::Null);
+            serde_json::json!({ "id": id })
+        }
+        other => other,
+    }
+}
+
+/// [`get_all`], keeping `map(item)` of each item.
+pub async fn get_all_mapped(
+    client: &Client,
+    first: &str,
+    key: &str,
+    resource: Resource,
+    map: impl Fn(Value) -> Value,
+) -> Result<Listing, ApiError> {
     let mut url = first.to_owned();
     let mut seen = HashSet::from([first.to_owned()]);
     let mut pager = Pager::default();
@@ -196,6 +219,10 @@ pub async fn get_all(
                     }),
             );
         }
+        let page = Page {
+            items: page.items.into_iter().map(&map).collect(),
+            ..page
+        };
         match pager.take(page) {
             Some(n) if n == url || !seen.insert(n.clone()) => {
                 return Err(ApiError::Decode {

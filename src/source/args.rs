@@ -112,6 +112,10 @@ pub struct LiveArgs {
     /// Requests in flight at once.
     #[arg(long, global = true, default_value_t = 32)]
     pub concurrency: usize,
+    /// How memberships are read: per-group (one filtered listing per group, far fewer requests
+    /// when groups are far fewer than users), per-user, or auto (the cheaper one).
+    #[arg(long, global = true, value_name = "PLAN", default_value = "auto")]
+    pub plan: crate::pingone::MembershipPlan,
 }
 
 impl LiveArgs {
@@ -178,6 +182,7 @@ impl LiveArgs {
         Tuning {
             concurrency: self.concurrency.max(1),
             max_rps: self.max_rps.filter(|r| *r > 0.0),
+            plan: self.plan,
             ..Tuning::default()
         }
     }

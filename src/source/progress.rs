@@ -44,6 +44,8 @@ pub enum Update {
     /// working before the slow per-user stages end. Its coverage says what is missing.
     Partial(Box<Snapshot>),
     Requests(Requests),
+    /// How the load went about it, in one line (the membership plan and what it found).
+    Note(String),
 }
 
 impl From<LoadEvent> for Update {
@@ -72,6 +74,8 @@ impl From<LoadEvent> for Update {
                 state: Some(state),
             }),
             LoadEvent::Partial(s) => Update::Partial(s),
+            LoadEvent::Note(n) => Update::Note(n),
+            LoadEvent::GroupPlan(r) => Update::Note(r.line()),
         }
     }
 }

@@ -111,6 +111,8 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                     // Over a complete stored snapshot, the load's partial data (incomplete by
                     // nature) would be a step back: only the finished load replaces it.
                     Update::Partial(_) if showing_stored => return,
+                    // The plan's report: for the CLI's stderr; the explorer shows coverage.
+                    Update::Note(_) => return,
                     Update::Partial(snapshot) => {
                         let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let tx = progress_tx.clone();

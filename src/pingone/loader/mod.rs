@@ -1,26 +1,31 @@
 //! The staged loader: one environment, read-only, into a `Snapshot`.
 //!
 //! Plan (API.md section 7), for U users, G groups, W worker apps, pages of P:
-//! 1. the environment, then the collections at once: populations, users (U/P pages), groups (G/P),
-//!    built-in and custom roles, applications;
+//! 1. the environment and the populations, then the other collections at once: users (U/P
+//!    pages; one listing per population, read in parallel, when the populations are known),
+//!    groups (G/P), built-in and custom roles, applications, gateways;
 //! 2. per group: its parents (nesting) and its role assignments (2G);
 //! 3. per worker application and per gateway: its role assignments (W + GW; only workers and
 //!    gateways among them hold admin roles: the environment's non-human admins);
-//! 4. per user: memberships (`memberOfGroups`, DIRECT and INDIRECT) and role assignments (2U).
+//! 4. memberships, per group (`members`: one filtered users listing per group, with member counts
+//!    where the filter's behaviour decides something; about G + memberships/P requests) when
+//!    groups are far fewer than users, else per user (`memberOfGroups`, U requests);
+//! 5. last, per user: role assignments (U; there is no bulk read).
 //!
-//! Memberships are read per user, not per group with `filter=memberOfGroups[...]`: only the
-//! per-user list says whether a membership is DIRECT or INDIRECT, and the docs do not say whether
-//! the filter includes nested or dynamic members. This costs U requests; it is what makes the why-
-//! paths truthful. Per-entity stages run concurrently under the client's rate limiter. A 403 or a
-//! failure on one collection or entity is recorded in the coverage ledger and the load goes on;
-//! entities that answer 404 were deleted mid-load and are dropped and counted.
+//! Both membership plans give the same snapshot: each user's memberships labelled DIRECT or
+//! INDIRECT as the per-user read reports them, in one canonical order. Per-entity stages run
+//! concurrently under the client's rate limiter. A 403 or a failure on one collection or entity
+//! is recorded in the coverage ledger and the load goes on; entities that answer 404 were deleted
+//! mid-load and are dropped and counted.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+mod members;
 mod stages;
 
-use stages::{Fetched, Ledger, collection, per_entity};
+pub use members::GroupPlanReport;
+use stages::{Fetched, Ledger, collection, collection_split, per_entity};
 
 use super::error::{ApiError, Resource};
 use super::http::Client;
@@ -43,23 +48,66 @@ pub enum LoadEvent {
     /// can start working before the slow per-user stages end. Its coverage says what is missing.
     /// Sent by [`load_with_partials`] only.
     Partial(Box<Snapshot>),
+    /// How the load went about it, in one line (the filter refused, say).
+    Note(String),
+    /// What the per-group membership plan found (sent when it ran).
+    GroupPlan(GroupPlanReport),
 }
 
 type Sink<'a> = &'a (dyn Fn(LoadEvent) + Send + Sync);
 
-/// The number of requests the plan needs at best, for a loaded snapshot (pages of `page` items).
-pub fn planned_requests(s: &Snapshot, page: usize) -> u64 {
+/// The number of requests the plan needs at best, for a loaded snapshot (pages of `page`
+/// items): per user, or (`per_group`) per group with the users filter listing every member and
+/// no user left to read one by one.
+pub fn planned_requests(s: &Snapshot, page: usize, per_group: bool) -> u64 {
     let pages = |n: usize| n.div_ceil(page).max(1) as u64;
     let workers = s.applications.iter().filter(|a| a.is_worker()).count() as u64;
     let gateways = s.gateways.len() as u64;
-    let user_pages: u64 = s
-        .users
-        .iter()
-        .map(|u| pages(u.memberships.as_ref().map_or(0, Vec::len)))
-        .sum();
+    let user_listings: u64 = if s.populations.len() > 1 {
+        s.populations
+            .iter()
+            .map(|p| {
+                pages(
+                    s.users
+                        .iter()
+                        .filter(|u| u.population.as_ref().is_some_and(|up| up.id == p.id))
+                        .count(),
+                )
+            })
+            .sum()
+    } else {
+        pages(s.users.len())
+    };
+    let memberships = if per_group {
+        let mut members: std::collections::HashMap<&Id, usize> = Default::default();
+        for m in s.users.iter().flat_map(|u| u.memberships.iter().flatten()) {
+            *members.entry(&m.id).or_default() += 1;
+        }
+        let parents: HashSet<&Id> = s
+            .groups
+            .iter()
+            .flat_map(|g| g.parent_groups.iter().flatten().map(|p| &p.id))
+            .collect();
+        let counted = s
+            .groups
+            .iter()
+            .filter(|g| g.is_dynamic() || parents.contains(&g.id))
+            .count() as u64;
+        let listings: u64 = s
+            .groups
+            .iter()
+            .map(|g| pages(members.get(&g.id).copied().unwrap_or(0)))
+            .sum();
+        counted + listings
+    } else {
+        s.users
+            .iter()
+            .map(|u| pages(u.memberships.as_ref().map_or(0, Vec::len)))
+            .sum()
+    };
     1 // environment
         + pages(s.populations.len())
-        + pages(s.users.len())
+        + user_listings
         + pages(s.groups.len())
         + 2 // built-in and custom roles
         + pages(s.applications.len())
@@ -67,7 +115,7 @@ pub fn planned_requests(s: &Snapshot, page: usize) -> u64 {
         + 2 * s.groups.len() as u64
         + workers
         + gateways
-        + user_pages
+        + memberships
         + s.users.len() as u64
 }
 
@@ -133,27 +181,44 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
     };
 
     let custom_roles = conn.env_url("/roles?filter=type%20eq%20%22CUSTOM%22");
+    let (populations, e_pop) = collection::<Population>(
+        client,
+        &ledger,
+        Stage::Populations,
+        conn.env_url("/populations"),
+        "populations",
+        Resource::Populations,
+    )
+    .await;
+    // Every user belongs to one population: with all of them known, their users are read as
+    // one listing each, in parallel (a million users are 1,000 pages read one after another).
+    let user_listings: Vec<String> = if populations.len() > 1
+        && ledger.snapshot().state(Stage::Populations) == StageState::Complete
+    {
+        populations
+            .iter()
+            .map(|p| {
+                conn.env_url(&format!(
+                    "/users?limit=1000&filter=population.id%20eq%20%22{}%22",
+                    p.id
+                ))
+            })
+            .collect()
+    } else {
+        vec![conn.env_url("/users?limit=1000")]
+    };
     let (
-        (populations, e_pop),
         (users, e_users),
         (groups, e_groups),
         (builtin, e_roles),
         (applications, e_apps),
         (gateways, _),
     ) = tokio::join!(
-        collection::<Population>(
-            client,
-            &ledger,
-            Stage::Populations,
-            conn.env_url("/populations"),
-            "populations",
-            Resource::Populations
-        ),
-        collection::<User>(
+        collection_split::<User>(
             client,
             &ledger,
             Stage::Users,
-            conn.env_url("/users?limit=1000"),
+            &user_listings,
             "users",
             Resource::Users
         ),
@@ -338,36 +403,79 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
     }
     partial(&snapshot);
 
-    // Users: memberships and role assignments, the long stages.
+    // Users: memberships (per group when that is cheaper), then role assignments, the long
+    // stage that has no cheaper plan.
     let user_ids: Vec<Id> = snapshot.users.iter().map(|u| u.id.clone()).collect();
-    let (memberships, user_roles) = tokio::join!(
-        per_entity::<Membership>(
+    let by_group = if client
+        .plan()
+        .per_group(snapshot.users.len(), snapshot.groups.len())
+    {
+        let r = members::by_group(
             client,
+            &conn,
             &ledger,
             sink,
-            Stage::UserMemberships,
-            &user_ids,
-            |id| conn.env_url(&format!("/users/{id}/memberOfGroups?limit=1000")),
-            "groupMemberships",
-            Resource::Memberships
-        ),
-        per_entity::<RoleAssignment>(
-            client,
-            &ledger,
-            sink,
-            Stage::UserRoleAssignments,
-            &user_ids,
-            |id| conn.env_url(&format!("/users/{id}/roleAssignments")),
-            "roleAssignments",
-            Resource::RoleAssignments
-        ),
-    );
+            &snapshot.users,
+            &snapshot.groups,
+        )
+        .await;
+        match &r {
+            Some((_, report)) => sink(LoadEvent::GroupPlan(report.clone())),
+            None => sink(LoadEvent::Note(
+                "the users filter memberOfGroups[...] was refused: memberships read per user"
+                    .into(),
+            )),
+        }
+        r
+    } else {
+        None
+    };
+    let memberships = match by_group {
+        Some((list, _)) => {
+            let total = list.len() as u64;
+            let read = list
+                .iter()
+                .filter(|r| matches!(r, Fetched::Read(_)))
+                .count() as u64;
+            let state = if read == total {
+                StageState::Complete
+            } else if read == 0 && total > 0 {
+                StageState::Failed
+            } else {
+                StageState::Partial
+            };
+            ledger.set(Stage::UserMemberships, state, read, Some(total));
+            sink(LoadEvent::StageDone {
+                stage: Stage::UserMemberships,
+                state,
+            });
+            list
+        }
+        None => members::per_user(client, &conn, &ledger, sink, &user_ids).await,
+    };
     let mut deleted_users = HashSet::new();
-    for ((u, m), r) in snapshot.users.iter_mut().zip(memberships).zip(user_roles) {
-        if matches!(m, Fetched::Deleted) || matches!(r, Fetched::Deleted) {
+    for (u, m) in snapshot.users.iter_mut().zip(memberships) {
+        if matches!(m, Fetched::Deleted) {
             deleted_users.insert(u.id.clone());
         }
         u.memberships = read(m);
+    }
+    partial(&snapshot);
+    let user_roles = per_entity::<RoleAssignment>(
+        client,
+        &ledger,
+        sink,
+        Stage::UserRoleAssignments,
+        &user_ids,
+        |id| conn.env_url(&format!("/users/{id}/roleAssignments")),
+        "roleAssignments",
+        Resource::RoleAssignments,
+    )
+    .await;
+    for (u, r) in snapshot.users.iter_mut().zip(user_roles) {
+        if matches!(r, Fetched::Deleted) {
+            deleted_users.insert(u.id.clone());
+        }
         u.role_assignments = read(r);
     }
 

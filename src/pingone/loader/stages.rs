@@ -76,7 +76,58 @@ pub(super) async fn collection<T: DeserializeOwned>(
     key: &str,
     resource: Resource,
 ) -> (Vec<T>, Option<ApiError>) {
-    match get_all(client, &url, key, resource).await {
+    collection_split(client, ledger, stage, &[url], key, resource).await
+}
+
+/// [`collection`] read as several listings at once (the users of each population), merged in
+/// the order given. A listing that fails makes the collection incomplete, not empty: what the
+/// others read is kept, and the failure is a gap.
+pub(super) async fn collection_split<T: DeserializeOwned>(
+    client: &Client,
+    ledger: &Ledger,
+    stage: Stage,
+    urls: &[String],
+    key: &str,
+    resource: Resource,
+) -> (Vec<T>, Option<ApiError>) {
+    let parts: Vec<Result<Listing, ApiError>> = futures::stream::iter(urls)
+        .map(|url| get_all(client, url, key, resource))
+        .buffered(8)
+        .collect()
+        .await;
+    let mut merged: Option<Listing> = None;
+    let mut first_error = None;
+    for part in parts {
+        match part {
+            Ok(l) => match &mut merged {
+                None => merged = Some(l),
+                Some(m) => {
+                    m.items.extend(l.items);
+                    m.repaired.extend(l.repaired);
+                    if m.problem.is_none() {
+                        m.problem = l.problem;
+                    }
+                }
+            },
+            Err(e) => {
+                if merged.is_some() || urls.len() > 1 {
+                    ledger.gap(stage, None, &e);
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let listing = match (merged, first_error) {
+        (Some(mut m), Some(e)) => {
+            m.problem
+                .get_or_insert_with(|| format!("one of its listings failed: {e}"));
+            Ok(m)
+        }
+        (Some(m), None) => Ok(m),
+        (None, Some(e)) => Err(e),
+        (None, None) => Ok(Listing::default()),
+    };
+    match listing {
         Ok(Listing {
             items,
             problem,
@@ -113,7 +164,9 @@ pub(super) async fn collection<T: DeserializeOwned>(
             (good, None)
         }
         Err(e) => {
-            ledger.gap(stage, None, &e);
+            if urls.len() == 1 {
+                ledger.gap(stage, None, &e);
+            }
             ledger.set(stage, StageState::Failed, 0, None);
             (Vec::new(), Some(e))
         }

@@ -292,7 +292,8 @@ impl<'a> Req<'a> {
                     let mut group = d.groups[g].clone();
                     let count = |n: u64| Some(MemberCounts { users: Some(n) });
                     group.direct_member_counts = count(d.group_direct[g]);
-                    group.total_member_counts = count(d.group_members[g].len() as u64);
+                    let skew = u64::from(self.active.cfg.miscount_members);
+                    group.total_member_counts = count(d.group_members[g].len() as u64 + skew);
                     let href = format!("{env}/groups/{}", group.id);
                     self.ok(&self.entity(href, &group, NoExtra {}))
                 } else {

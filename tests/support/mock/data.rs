@@ -26,6 +26,11 @@ pub struct Data {
     pub group_members: Vec<Vec<u32>>,
     /// Per group: how many of those are DIRECT.
     pub group_direct: Vec<u64>,
+    /// Each group's direct members (user positions).
+    pub group_direct_members: Vec<Vec<u32>>,
+    /// A dynamic group's `userFilter` → the users it matches (its members not in a child
+    /// group): what `GET /users?filter=<that filter>` lists.
+    pub user_filters: std::collections::HashMap<String, Vec<u32>>,
     pub applications: Vec<Application>,
     pub app_ix: HashMap<Id, usize>,
     pub app_roles: Vec<Vec<RoleAssignment>>,
@@ -72,7 +77,7 @@ impl Data {
             .iter_mut()
             .map(|u| u.role_assignments.take().unwrap_or_default())
             .collect();
-        let group_parents = groups
+        let group_parents: Vec<Vec<Ref>> = groups
             .iter_mut()
             .map(|g| g.parent_groups.take().unwrap_or_default())
             .collect();
@@ -92,6 +97,7 @@ impl Data {
         let group_ix = index(&groups, |g| &g.id);
         let mut group_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
         let mut group_direct = vec![0u64; groups.len()];
+        let mut group_direct_members: Vec<Vec<u32>> = vec![Vec::new(); groups.len()];
         for (u, list) in user_memberships.iter().enumerate() {
             for m in list {
                 if let Some(&g) = group_ix.get(&m.id) {
@@ -102,9 +108,28 @@ impl Data {
                     }
                     if m.kind == MembershipKind::Direct {
                         group_direct[g] += 1;
+                        group_direct_members[g].push(u as u32);
                     }
                 }
             }
+        }
+        let mut user_filters = std::collections::HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            let Some(f) = group.user_filter.as_ref().filter(|f| !f.is_empty()) else {
+                continue;
+            };
+            let mut via_child = std::collections::HashSet::new();
+            for (c, parents) in group_parents.iter().enumerate() {
+                if parents.iter().any(|p| p.id == group.id) {
+                    via_child.extend(group_members[c].iter().copied());
+                }
+            }
+            let matched: Vec<u32> = group_members[g]
+                .iter()
+                .copied()
+                .filter(|u| !via_child.contains(u))
+                .collect();
+            user_filters.insert(f.clone(), matched);
         }
         let (custom_roles, builtin_roles): (Vec<usize>, Vec<usize>) =
             (0..roles.len()).partition(|&i| roles[i].is_custom());
@@ -124,6 +149,8 @@ impl Data {
             group_roles,
             group_members,
             group_direct,
+            group_direct_members,
+            user_filters,
             app_ix: index(&applications, |a| &a.id),
             applications,
             app_roles,

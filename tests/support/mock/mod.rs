@@ -151,6 +151,27 @@ pub struct MockConfig {
     pub max_page: usize,
     /// Seeds the random source of faults, drops, jitter and tokens.
     pub seed: u64,
+    /// What `GET /users?filter=memberOfGroups[id eq "G"]` lists (undocumented: both kinds).
+    pub member_filter: MemberFilter,
+    /// `include=totalMemberCounts` reports one member more than the group has (a group that
+    /// changed between its listing and its counts).
+    pub miscount_members: bool,
+    /// `GET /users?filter=<a dynamic group's userFilter>` lists the users it matches (else 400).
+    pub user_filters: bool,
+    /// `memberOfGroups[id eq "G" and type eq "DIRECT"]` lists G's direct members (else 400).
+    pub typed_member_filter: bool,
+}
+
+/// The two plausible behaviours of the users filter `memberOfGroups[id eq "G"]`, and a refusal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MemberFilter {
+    /// Everyone in the group: direct, nested and dynamic members (the count is the total).
+    #[default]
+    AllMembers,
+    /// Direct members only (the count is `directMemberCounts`).
+    DirectOnly,
+    /// 400 INVALID_FILTER, as a server that does not support it would answer.
+    Refused,
 }
 
 impl Default for MockConfig {
@@ -174,6 +195,10 @@ impl Default for MockConfig {
             breakage: Vec::new(),
             max_page: 200,
             seed: 0,
+            member_filter: MemberFilter::AllMembers,
+            miscount_members: false,
+            user_filters: true,
+            typed_member_filter: true,
         }
     }
 }

@@ -8,9 +8,10 @@ use axum::response::Response;
 use pingscope::model::{Group, Id, Ref, RoleAssignment, Scope};
 use serde::Serialize;
 
+use super::MemberFilter;
 use super::api::{Req, UserExtra};
 use super::pages::{Entity, IdRef, Links, NoExtra};
-use super::wire::{eq_filter, member_of_groups_filter};
+use super::wire::{eq_filter, member_of_groups_typed};
 
 /// An item of `memberOfGroups` (a user's groups, or the groups containing a group).
 #[derive(Serialize)]
@@ -135,11 +136,52 @@ impl<'a> Req<'a> {
                 render,
             ));
         };
-        let gid = member_of_groups_filter(filter).ok_or_else(|| self.bad_filter())?;
+        if let Some(pid) = eq_filter(filter, "population.id") {
+            let pid = Id::new(pid);
+            let mut members: Vec<u32> = Vec::new();
+            for (i, u) in d.users.iter().enumerate() {
+                if u.population.as_ref().is_some_and(|p| p.id == pid) {
+                    members.push(i as u32);
+                }
+            }
+            return Ok(self.page(
+                "users",
+                members.len(),
+                false,
+                |i| !self.gone(&d.users[members[i] as usize].id),
+                |i| render(members[i] as usize),
+            ));
+        }
+        if let Some(matched) = d
+            .user_filters
+            .get(filter.trim())
+            .filter(|_| self.active.cfg.user_filters)
+        {
+            return Ok(self.page(
+                "users",
+                matched.len(),
+                false,
+                |i| !self.gone(&d.users[matched[i] as usize].id),
+                |i| render(matched[i] as usize),
+            ));
+        }
+        let (gid, typed) = member_of_groups_typed(filter).ok_or_else(|| self.bad_filter())?;
+        let cfg = &self.active.cfg;
+        let direct_only = match typed {
+            None => cfg.member_filter == MemberFilter::DirectOnly,
+            Some(t) if t.eq_ignore_ascii_case("DIRECT") && cfg.typed_member_filter => true,
+            Some(_) => return Err(self.bad_filter()),
+        };
         let gid = Id::new(gid);
         let empty = Vec::new();
-        let members = match d.group_ix.get(&gid) {
-            Some(&g) if !self.gone(&gid) => &d.group_members[g],
+        let behaviour = match cfg.member_filter {
+            MemberFilter::AllMembers if direct_only => MemberFilter::DirectOnly,
+            b => b,
+        };
+        let members = match (d.group_ix.get(&gid), behaviour) {
+            (_, MemberFilter::Refused) => return Err(self.bad_filter()),
+            (Some(&g), MemberFilter::AllMembers) if !self.gone(&gid) => &d.group_members[g],
+            (Some(&g), MemberFilter::DirectOnly) if !self.gone(&gid) => &d.group_direct_members[g],
             _ => &empty,
         };
         Ok(self.page(

@@ -18,7 +18,7 @@ use super::errors::{Detail, api_error, dropped, fault, oauth_error};
 use super::pages::Cursors;
 use super::route::Route;
 use super::state::{Active, Shared, bump};
-use super::wire::{Query, bearer_token, member_of_groups_filter};
+use super::wire::{Query, bearer_token, member_of_groups_typed};
 use super::{Forbidden, token};
 
 /// Everything a request needs: the indexed snapshot (immutable) and the shared state.
@@ -170,7 +170,7 @@ fn management(
     let member_data = match route {
         Route::Users { .. } => query
             .get("filter")
-            .is_some_and(|f| member_of_groups_filter(f).is_some()),
+            .is_some_and(|f| member_of_groups_typed(f).is_some()),
         Route::User { .. } => query.list("include").contains(&"memberOfGroupIDs"),
         _ => false,
     };

@@ -170,6 +170,14 @@ pub fn eq_filter<'a>(filter: &'a str, attr: &str) -> Option<&'a str> {
 
 /// `memberOfGroups[id eq "<groupId>"]`: the group id.
 pub fn member_of_groups_filter(filter: &str) -> Option<&str> {
+    match member_of_groups_typed(filter)? {
+        (id, None) => Some(id),
+        _ => None,
+    }
+}
+
+/// `memberOfGroups[id eq "<groupId>"]` or `memberOfGroups[id eq "<groupId>" and type eq "T"]`.
+pub fn member_of_groups_typed(filter: &str) -> Option<(&str, Option<&str>)> {
     let filter = filter.trim();
     let prefix = "memberOfGroups[";
     let head = filter.get(..prefix.len())?;
@@ -177,7 +185,10 @@ pub fn member_of_groups_filter(filter: &str) -> Option<&str> {
         return None;
     }
     let inner = filter.get(prefix.len()..)?.strip_suffix(']')?;
-    eq_filter(inner, "id")
+    match inner.split_once(" and ") {
+        None => Some((eq_filter(inner, "id")?, None)),
+        Some((a, b)) => Some((eq_filter(a, "id")?, Some(eq_filter(b, "type")?))),
+    }
 }
 
 #[cfg(test)]
