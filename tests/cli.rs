@@ -410,25 +410,31 @@ fn unknown_names_exit_non_zero_with_one_line_and_no_stdout() {
 #[test]
 fn snapshot_files_round_trip_and_bad_files_get_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("demo.json");
-    let f = file.to_str().unwrap();
-    pingscope()
-        .args(["--demo", "snapshot", "save", f])
-        .assert()
-        .success();
-    let from_file = json(&["--snapshot", f, "access", who::DEEP_NESTING, "--json"]);
-    assert_eq!(from_file, access(who::DEEP_NESTING));
-
-    let bytes = std::fs::read(&file).unwrap();
-    let truncated = dir.path().join("cut.json");
-    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let mut bad = Vec::new();
+    for format in ["compact", "jsonl"] {
+        let file = dir.path().join(format!("demo.{format}"));
+        let f = file.to_str().unwrap();
+        pingscope()
+            .args(["--demo", "snapshot", "save", f, "--format", format])
+            .assert()
+            .success();
+        let from_file = json(&["--snapshot", f, "access", who::DEEP_NESTING, "--json"]);
+        assert_eq!(from_file, access(who::DEEP_NESTING), "{format}");
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(bytes.starts_with(b"{"), format == "jsonl");
+        let truncated = dir.path().join(format!("cut.{format}"));
+        std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+        bad.push((truncated.to_str().unwrap().to_owned(), "is truncated"));
+    }
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, b"\x89PNG\r\n").unwrap();
-    for (path, want) in [
-        (truncated.to_str().unwrap(), "is truncated"),
-        (garbage.to_str().unwrap(), "not a pingscope snapshot"),
-        ("/nonexistent/x.json", "cannot read snapshot"),
-    ] {
+    bad.push((
+        garbage.to_str().unwrap().to_owned(),
+        "not a pingscope snapshot",
+    ));
+    bad.push(("/nonexistent/x.json".into(), "cannot read snapshot"));
+    for (path, want) in &bad {
+        let path = path.as_str();
         let out = pingscope()
             .args(["--snapshot", path, "stats"])
             .output()

@@ -114,7 +114,13 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum SnapshotCommand {
     /// Write the loaded environment to FILE (atomically, readable by you only).
-    Save { file: PathBuf },
+    Save {
+        file: PathBuf,
+        /// compact (MessagePack in zstd: small and fast) or jsonl (JSON Lines, for jq and
+        /// other tools). Reading tells them apart.
+        #[arg(long, default_value = "compact", value_name = "FORMAT")]
+        format: crate::model::snapshot::Format,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,6 +138,9 @@ pub enum DemoCommand {
         seed: u64,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// compact (MessagePack in zstd) or jsonl (JSON Lines).
+        #[arg(long, default_value = "compact", value_name = "FORMAT")]
+        format: crate::model::snapshot::Format,
     },
 }
 

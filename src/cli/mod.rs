@@ -225,7 +225,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let graph = load_graph(&cli.source)?;
             stats(&mut out, &graph, json)?;
             if peak_rss {
-                // What the explorer holds: the graph and the search index over it.
+                // What `stats` itself holds at most (the graph), then what the explorer holds:
+                // the graph and the search index over it.
+                eprintln!("peak_rss_graph_kib={}", peak_rss_kib().unwrap_or(0));
                 let index = crate::model::search::SearchIndex::build(&graph);
                 std::hint::black_box(&index);
                 eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
@@ -242,9 +244,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Logout => login::logout(cli.source.profile.as_deref(), &mut out)?,
         Command::Profiles { json } => login::list(json, &mut out)?,
-        Command::Snapshot(SnapshotCommand::Save { file }) => {
+        Command::Snapshot(SnapshotCommand::Save { file, format }) => {
             let snapshot = load_snapshot(&cli.source)?;
-            snapshot.write(&file)?;
+            snapshot.write(&file, format)?;
             eprintln!("wrote {}", file.display());
         }
         Command::Demo(DemoCommand::Generate {
@@ -253,11 +255,12 @@ pub fn run(cli: Cli) -> Result<()> {
             apps,
             seed,
             out: file,
+            format,
         }) => {
             let params = generate_params(users, groups, apps, seed);
             let snapshot = demo::generate(&params);
             snapshot
-                .write(&file)
+                .write(&file, format)
                 .wrap_err("cannot save the generated environment")?;
             eprintln!(
                 "wrote {} ({} users, {} groups, {} applications)",

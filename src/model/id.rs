@@ -104,6 +104,8 @@ impl From<&str> for Id {
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
+            // Binary formats (the store's): the 16 bytes, read back without parsing.
+            Id::Uuid(v) if !s.is_human_readable() => s.serialize_bytes(&v.as_u128().to_be_bytes()),
             Id::Uuid(v) => {
                 let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
                 s.serialize_str(
@@ -131,7 +133,51 @@ impl<T> Visitor<'_> for StrVisitor<T> {
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(StrVisitor(Id::new, "an id string"))
+        if d.is_human_readable() {
+            d.deserialize_str(StrVisitor(Id::new, "an id string"))
+        } else {
+            d.deserialize_any(CompactVisitor)
+        }
+    }
+}
+
+/// An id or a timestamp in a binary format: 16 bytes (a UUID), an integer (milliseconds), or
+/// text as received.
+struct CompactVisitor;
+
+impl Visitor<'_> for CompactVisitor {
+    type Value = Id;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id (16 bytes or text)")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+        Ok(Id::new(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Id, E> {
+        let bytes: [u8; 16] = v
+            .try_into()
+            .map_err(|_| E::invalid_length(v.len(), &"16 bytes"))?;
+        Ok(Id::Uuid(UuidBits::from_u128(u128::from_be_bytes(bytes))))
+    }
+}
+
+struct MillisVisitor;
+
+impl Visitor<'_> for MillisVisitor {
+    type Value = Timestamp;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a timestamp (milliseconds or text)")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+        Ok(Timestamp::new(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Timestamp, E> {
+        Ok(Timestamp::Millis(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
+        i64::try_from(v)
+            .map(Timestamp::Millis)
+            .map_err(|_| E::custom("a timestamp out of range"))
     }
 }
 
@@ -140,7 +186,7 @@ impl<'de> Deserialize<'de> for Id {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub enum Timestamp {
     Millis(i64),
-    Text(Box<str>),
+    Text(Box<Box<str>>),
 }
 
 impl Timestamp {
@@ -154,7 +200,7 @@ impl Timestamp {
                 }
             }
         }
-        Timestamp::Text(text.into())
+        Timestamp::Text(Box::new(text.into()))
     }
 
     pub fn from_millis(ms: i64) -> Self {
@@ -197,13 +243,21 @@ impl fmt::Debug for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self {
+            // Binary formats: the milliseconds, read back without parsing or formatting.
+            Timestamp::Millis(ms) if !s.is_human_readable() => s.serialize_i64(*ms),
+            _ => s.collect_str(self),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(StrVisitor(Timestamp::new, "a timestamp string"))
+        if d.is_human_readable() {
+            d.deserialize_str(StrVisitor(Timestamp::new, "a timestamp string"))
+        } else {
+            d.deserialize_any(MillisVisitor)
+        }
     }
 }
 

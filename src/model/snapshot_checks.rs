@@ -187,7 +187,10 @@ fn os_errors_are_said_once_without_temporary_names() {
     );
     let s = Snapshot::from_bytes(&sample(), Path::new("s")).expect("sample");
     let msg = s
-        .write(Path::new("/nonexistent_dir/x.json"))
+        .write(
+            Path::new("/nonexistent_dir/x.json"),
+            super::snapshot::Format::Compact,
+        )
         .expect_err("no directory")
         .to_string();
     assert!(!msg.contains(".pingscope-snapshot-"), "{msg}");

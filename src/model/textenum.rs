@@ -4,14 +4,16 @@
 //! pingscope does not know yet must survive a load and a snapshot round trip and still be shown,
 //! so every such enum has an `Other` variant holding the text as received.
 
-/// Declares an enum with known string values plus `Other(Box<str>)`, serialised as a plain string.
+/// Declares an enum with known string values plus `Other`, serialised as a plain string. The
+/// unknown text sits behind one more box: 16 bytes instead of 24 for every value (a million
+/// users have six million memberships, each with its kind).
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, Debug)]
         pub enum $name {
             $($variant,)+
-            Other(Box<str>),
+            Other(Box<Box<str>>),
         }
 
         impl $name {
@@ -25,7 +27,7 @@ macro_rules! text_enum {
             pub fn parse(text: &str) -> Self {
                 match text {
                     $($text => $name::$variant,)+
-                    other => $name::Other(other.into()),
+                    other => $name::Other(Box::new(other.into())),
                 }
             }
         }
@@ -138,7 +140,7 @@ mod tests {
     #[test]
     fn unknown_values_survive_a_round_trip() {
         let t: AppType = serde_json::from_str("\"QUANTUM_APP\"").unwrap();
-        assert_eq!(t, AppType::Other("QUANTUM_APP".into()));
+        assert_eq!(t, AppType::Other(Box::new("QUANTUM_APP".into())));
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"QUANTUM_APP\"");
         let k: AppType = serde_json::from_str("\"WORKER\"").unwrap();
         assert_eq!(k, AppType::Worker);

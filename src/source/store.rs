@@ -8,6 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Stored snapshots are compact (see `model::snapshot::Format`); those stored as JSON Lines by
+/// earlier versions (`.jsonl`) are still listed and read.
+const STORED_EXT: &str = "pscope";
+
 use serde::Deserialize;
 
 use crate::model::{Head, Snapshot, Timestamp};
@@ -177,8 +181,9 @@ impl Store {
             create_private_dir(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
         }
         let millis = s.meta.taken_at.millis().unwrap_or(0);
-        let path = dir.join(format!("{millis:013}.jsonl"));
-        s.write(&path).map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{millis:013}.{STORED_EXT}"));
+        s.write(&path, crate::model::snapshot::Format::Compact)
+            .map_err(|e| e.to_string())?;
         let all = self.list_env(&env);
         for old in all.iter().skip(self.keep) {
             let _ = std::fs::remove_file(&old.path);
@@ -194,10 +199,13 @@ impl Store {
         let mut files: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == STORED_EXT || x == "jsonl")
+            })
             .collect();
         // Named by the time taken (zero-padded): newest first.
-        files.sort();
+        files.sort_by(|a, b| a.file_stem().cmp(&b.file_stem()));
         files.reverse();
         files
             .into_iter()

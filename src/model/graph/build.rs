@@ -80,7 +80,7 @@ impl Graph {
                     MembershipKind::Direct => MemberKind::Direct,
                     MembershipKind::Indirect => MemberKind::Indirect,
                     MembershipKind::Other(text) => {
-                        unknown_membership_kinds.push((UserIx(u), g, text));
+                        unknown_membership_kinds.push((UserIx(u), g, *text));
                         MemberKind::Other
                     }
                 };
@@ -187,7 +187,7 @@ impl Graph {
                     let rule = match &g.kind {
                         GroupRule::AnyGroup => GroupMatch::Any,
                         GroupRule::AllGroups => GroupMatch::All,
-                        GroupRule::Other(t) => GroupMatch::Unknown(t.clone()),
+                        GroupRule::Other(t) => GroupMatch::Unknown((**t).clone()),
                     };
                     let groups = g
                         .groups
@@ -205,7 +205,7 @@ impl Graph {
                 let role = match ac.and_then(|c| c.role.as_ref()).map(|r| &r.kind) {
                     None => RolePolicy::None,
                     Some(RoleRule::AdminUsersOnly) => RolePolicy::AdminUsersOnly,
-                    Some(RoleRule::Other(t)) => RolePolicy::Unknown(t.clone()),
+                    Some(RoleRule::Other(t)) => RolePolicy::Unknown((**t).clone()),
                 };
                 AppPolicy { group, role }
             })

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Coverage, FORMAT, Meta, Snapshot, SnapshotError, VERSION};
+use super::{Coverage, FORMAT, Format, Meta, Snapshot, SnapshotError, VERSION};
 use crate::model::entities::*;
 
 /// The first line of a snapshot file: marker, version, and everything but the entity lists.
@@ -63,6 +63,22 @@ impl Snapshot {
             source: plain_io(source),
         })?;
         let mut r = BufReader::new(file);
+        let start = r.fill_buf().map_err(|source| SnapshotError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if super::binary::is_compact(start) {
+            let (s, c) = super::binary::read_compact(r, path, true)?;
+            let s = s.unwrap_or_default();
+            return Ok(Head {
+                meta: s.meta,
+                environment: s.environment,
+                coverage: s.coverage,
+                users: c.users,
+                groups: c.groups,
+                applications: c.applications,
+            });
+        }
         let mut buf = Vec::new();
         match read_line_capped(&mut r, &mut buf, MAX_LINE).map_err(|source| {
             SnapshotError::Read {
@@ -93,15 +109,15 @@ impl Snapshot {
 /// How many entities of each kind the file holds: the last line, so that a file cut anywhere,
 /// even exactly between two lines, is known to be truncated.
 #[derive(Serialize, Deserialize, PartialEq, Eq, Debug, Default, Clone, Copy)]
-struct Counts {
-    populations: usize,
-    users: usize,
-    groups: usize,
-    roles: usize,
-    applications: usize,
+pub(super) struct Counts {
+    pub(super) populations: usize,
+    pub(super) users: usize,
+    pub(super) groups: usize,
+    pub(super) roles: usize,
+    pub(super) applications: usize,
     /// Absent in files written before gateways were read.
     #[serde(default)]
-    gateways: usize,
+    pub(super) gateways: usize,
 }
 
 impl std::fmt::Display for Counts {
@@ -268,7 +284,7 @@ impl Snapshot {
         w.w.flush()
     }
 
-    fn counts(&self) -> Counts {
+    pub(super) fn counts(&self) -> Counts {
         Counts {
             populations: self.populations.len(),
             users: self.users.len(),
@@ -279,9 +295,20 @@ impl Snapshot {
         }
     }
 
-    /// Parses the file format from bytes; `path` only names the file in errors.
+    /// Parses either file format from bytes; `path` only names the file in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Snapshot, SnapshotError> {
+        if super::binary::is_compact(bytes) {
+            return Snapshot::from_compact_reader(bytes, path);
+        }
         Snapshot::from_reader(bytes, path)
+    }
+
+    /// Serialises to `format`.
+    pub fn to_writer_as<W: Write>(&self, w: W, format: Format) -> std::io::Result<()> {
+        match format {
+            Format::Compact => self.to_compact_writer(w),
+            Format::Jsonl => self.to_writer(w),
+        }
     }
 
     /// Parses the file format line by line, never holding more than one line of the file (and
@@ -490,12 +517,16 @@ impl Snapshot {
             });
         }
         let file = fs::File::open(path).map_err(read_err)?;
-        Snapshot::from_reader(BufReader::with_capacity(1 << 16, file), path)
+        let mut r = BufReader::with_capacity(1 << 16, file);
+        if super::binary::is_compact(r.fill_buf().map_err(read_err)?) {
+            return Snapshot::from_compact_reader(r, path);
+        }
+        Snapshot::from_reader(r, path)
     }
 
-    /// Writes atomically: a temporary file in the same directory, readable by the owner only
-    /// (snapshots hold personal data), renamed over `path` once complete.
-    pub fn write(&self, path: &Path) -> Result<(), SnapshotError> {
+    /// Writes atomically in `format`: a temporary file in the same directory, readable by the
+    /// owner only (snapshots hold personal data), renamed over `path` once complete.
+    pub fn write(&self, path: &Path, format: Format) -> Result<(), SnapshotError> {
         let err = |source: std::io::Error| SnapshotError::Write {
             path: path.to_path_buf(),
             source: plain_io(source),
@@ -523,7 +554,7 @@ impl Snapshot {
             fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
         }
         let mut w = BufWriter::new(tmp.as_file());
-        self.to_writer(&mut w).map_err(err)?;
+        self.to_writer_as(&mut w, format).map_err(err)?;
         w.flush().map_err(err)?;
         drop(w);
         tmp.as_file().sync_all().map_err(err)?;
