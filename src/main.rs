@@ -7,8 +7,11 @@ use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete};
 fn main() -> ExitCode {
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();
-    remove_partial_files_on_signals();
-    match dispatch(Cli::parse()) {
+    on_signals();
+    let result = dispatch(Cli::parse());
+    // Quitting the explorer while a load runs: what it read stays for the next load.
+    pingscope::source::checkpoint::flush_open();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `pingscope export | head` closes the pipe early: that is not an error.
@@ -49,9 +52,9 @@ fn one_line(err: &color_eyre::eyre::Report) -> String {
     parts.join(": ").replace('\n', " ")
 }
 
-/// SIGINT or SIGTERM while a snapshot is being written: remove its temporary file, then end as
-/// the signal would have (status 128 + signal).
-fn remove_partial_files_on_signals() {
+/// SIGINT or SIGTERM: make the load's checkpoint durable, remove the temporary file of a
+/// snapshot being written, then end as the signal would have (status 128 + signal).
+fn on_signals() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGINT, SIGTERM};
@@ -60,6 +63,8 @@ fn remove_partial_files_on_signals() {
         };
         std::thread::spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                // What the load read so far stays, for the next load to continue from.
+                pingscope::source::checkpoint::flush_open();
                 pingscope::model::snapshot::remove_unfinished();
                 pingscope::tui::restore_terminal_if_active();
                 std::process::exit(128 + sig);

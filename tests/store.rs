@@ -140,3 +140,121 @@ fn holds(path: &Path, needle: &str) -> bool {
         .unwrap();
     in_bytes || String::from_utf8_lossy(&decoded).contains(needle)
 }
+
+fn command(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pingscope"));
+    c.env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
+        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
+        .env("PINGONE_CLIENT_ID", CLIENT_ID)
+        .env("PINGONE_CLIENT_SECRET", SECRET)
+        .env("PINGONE_API_URL", m.api_url())
+        .env("PINGONE_AUTH_URL", m.auth_url())
+        .env_remove("PINGSCOPE_PROFILE")
+        .args(args);
+    c
+}
+
+/// The snapshot without when and how it was taken.
+fn content(path: &Path) -> Vec<u8> {
+    let mut s = pingscope::model::Snapshot::read(path).unwrap();
+    s.meta = Default::default();
+    let mut out = Vec::new();
+    s.to_writer(&mut out).unwrap();
+    out
+}
+
+/// Ctrl-C halfway through `snapshot save`: nothing at the target, a checkpoint in the store. The
+/// next `snapshot save` continues from it: the same snapshot, and both runs together cost at
+/// most 1.15 times one full load.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_snapshot_save_resumes_within_the_request_bound() {
+    let s = pingscope::demo::generate(&pingscope::demo::Params::sized(1200, 60, 20, 4));
+    let config = || MockConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: SECRET.into(),
+        ..MockConfig::default()
+    };
+    let pace = ["--max-rps", "250"];
+    // One full load, for the measure and the expected snapshot.
+    let full_mock = MockPingOne::spawn_blocking(s.clone(), config());
+    let full_dir = tempfile::tempdir().unwrap();
+    let expected = full_dir.path().join("full.pscope");
+    let args = |target: &Path| {
+        let mut a = vec![
+            "snapshot".to_owned(),
+            "save".to_owned(),
+            target.to_str().unwrap().to_owned(),
+        ];
+        a.extend(pace.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = args(&expected);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    ok(&run(&full_mock, full_dir.path(), &a));
+    let full = full_mock.counters().requests;
+
+    let m = MockPingOne::spawn_blocking(s, config());
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.pscope");
+    let a = args(&target);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let mut child = command(&m, dir.path(), &a)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while m.counters().requests < full / 2 {
+        assert!(
+            waited.elapsed().as_secs() < 120,
+            "the load did not get halfway"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let interrupted = m.counters().requests;
+    assert!(
+        interrupted < full,
+        "interrupted after {interrupted} of {full}"
+    );
+    assert!(!target.exists(), "a partial file at the target");
+    let journal: Vec<PathBuf> = files(&dir.path().join("data"))
+        .into_iter()
+        .filter(|p| p.ends_with("checkpoint.journal"))
+        .collect();
+    assert_eq!(journal.len(), 1, "a checkpoint is left");
+
+    let out = run(&m, dir.path(), &a);
+    ok(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("resuming the load interrupted"), "{said}");
+    let total = m.counters().requests;
+    eprintln!(
+        "full load {full}, interrupted {interrupted}, resumed {}",
+        total - interrupted
+    );
+    assert!(
+        total as f64 <= 1.15 * full as f64,
+        "interrupted {interrupted} + resumed {} = {total} requests vs {full} for one full load",
+        total - interrupted
+    );
+    assert_eq!(content(&target), content(&expected), "the same snapshot");
+    assert!(
+        pingscope::model::Snapshot::read(&target)
+            .unwrap()
+            .meta
+            .resumed_from
+            .is_some()
+    );
+    assert!(
+        !journal[0].exists(),
+        "a finished load removes its checkpoint"
+    );
+}

@@ -298,6 +298,7 @@ pub fn generate(p: &Params) -> Snapshot {
             source: Source::Generated { seed: p.seed },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
+            resumed_from: None,
         },
         coverage,
         environment,

@@ -4,6 +4,7 @@
 //! snapshots and refreshes plug in here too.
 
 mod args;
+pub mod checkpoint;
 mod live;
 mod progress;
 pub mod store;
@@ -209,15 +210,44 @@ fn load_live(
         .enable_all()
         .build()?;
     let started = Instant::now();
+    // With the store on, the load keeps a checkpoint, and continues an interrupted one.
+    let (checkpoint, resumed) = match &l.store {
+        Some(store) => {
+            let now = crate::model::Timestamp::now().millis().unwrap_or(0);
+            match store.checkpoint(
+                &l.connection.environment_id,
+                l.connection.api_url.as_str(),
+                now,
+            ) {
+                Ok((c, r)) => (Some(c), r),
+                Err(e) => {
+                    on(Update::Note(format!(
+                        "no checkpoint for this load (an interruption will lose it): {e}"
+                    )));
+                    (None, None)
+                }
+            }
+        }
+        None => (None, None),
+    };
+    if let Some(r) = &resumed {
+        on(Update::Note(format!(
+            "resuming the load interrupted at {}: {} reads kept",
+            crate::model::Timestamp::from_millis(r.started_at),
+            r.prior.len()
+        )));
+    }
+    let resume = pingone::loader::Resume {
+        prior: resumed.as_ref().map(|r| &r.prior),
+        journal: checkpoint
+            .as_ref()
+            .map(|c| c as &dyn pingone::loader::Journal),
+    };
     let sink = |e: pingone::LoadEvent| on(Update::from(e));
     let snapshot = runtime.block_on(async {
         // While requests hang or wait to be retried no stage moves: report the requests every
         // second, so that every consumer can say the load is alive and why it waits.
-        let load = if partials {
-            futures::future::Either::Left(pingone::load_with_partials(&client, &sink))
-        } else {
-            futures::future::Either::Right(pingone::load(&client, &sink))
-        };
+        let load = pingone::loader::load_resumable(&client, &sink, partials, resume);
         tokio::pin!(load);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -228,7 +258,14 @@ fn load_live(
         }
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
-    let snapshot = snapshot?;
+    let mut snapshot = snapshot?;
+    if let Some(r) = &resumed {
+        snapshot.meta.resumed_from = Some(crate::model::Timestamp::from_millis(r.started_at));
+    }
+    // Read in full: nothing left to resume (an error above keeps the checkpoint).
+    if let Some(c) = checkpoint {
+        c.finish();
+    }
     Ok((
         snapshot,
         LoadStats {

@@ -8,13 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Stored snapshots are compact (see `model::snapshot::Format`); those stored as JSON Lines by
-/// earlier versions (`.jsonl`) are still listed and read.
-const STORED_EXT: &str = "pscope";
-
 use serde::Deserialize;
 
 use crate::model::{Head, Snapshot, Timestamp};
+
+/// Stored snapshots are compact (see `model::snapshot::Format`); those stored as JSON Lines by
+/// earlier versions (`.jsonl`) are still listed and read.
+const STORED_EXT: &str = "pscope";
 
 /// How many snapshots per environment are kept by default.
 pub const DEFAULT_KEEP: usize = 10;
@@ -189,6 +189,24 @@ impl Store {
             let _ = std::fs::remove_file(&old.path);
         }
         Ok(path)
+    }
+
+    /// The checkpoint of a load of `env_id` starting now (see [`super::checkpoint`]), and
+    /// what an interrupted load of it left, if it can be resumed.
+    pub fn checkpoint(
+        &self,
+        env_id: &str,
+        api_url: &str,
+        now_millis: i64,
+    ) -> std::io::Result<(
+        super::checkpoint::Checkpoint,
+        Option<super::checkpoint::Resumed>,
+    )> {
+        let dir = self.env_dir(env_id);
+        for d in [&self.root, &self.root.join("environments"), &dir] {
+            create_private_dir(d)?;
+        }
+        super::checkpoint::Checkpoint::open(&dir, env_id, api_url, now_millis)
     }
 
     /// The stored snapshots of one environment, newest first.

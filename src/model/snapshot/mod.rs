@@ -74,6 +74,10 @@ pub struct Meta {
     /// The profile a live load used (its name only: never a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Set when the load continued an interrupted one: when that one began. Its reads (at
+    /// most a day old) stand beside this load's in the snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<Timestamp>,
 }
 
 impl Default for Meta {
@@ -83,6 +87,7 @@ impl Default for Meta {
             source: Source::Generated { seed: 0 },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
+            resumed_from: None,
         }
     }
 }

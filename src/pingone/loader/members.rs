@@ -31,6 +31,7 @@ use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::resume::Resume;
 use super::stages::{Fetched, Ledger, per_entity};
 use super::{LoadEvent, Sink};
 use crate::model::*;
@@ -123,6 +124,7 @@ pub(super) async fn by_group(
     conn: &Connection,
     ledger: &Ledger,
     sink: Sink<'_>,
+    resume: Resume<'_>,
     users: &[User],
     groups: &[Group],
 ) -> Option<(Vec<Fetched<Membership>>, GroupPlanReport)> {
@@ -471,7 +473,16 @@ pub(super) async fn by_group(
         }
     }
     report.fallback_users = fallback.len() as u64;
-    let mut out: Vec<Fetched<Membership>> = derived.into_iter().map(Fetched::Read).collect();
+    let mut out: Vec<Fetched<Membership>> = Vec::with_capacity(users.len());
+    for (u, list) in derived.into_iter().enumerate() {
+        // Recorded for a resumed load (those read one by one are recorded as they come).
+        let list = if fallback.contains(&(u as u32)) {
+            list
+        } else {
+            resume.record(Stage::UserMemberships, &users[u].id, list)
+        };
+        out.push(Fetched::Read(list));
+    }
     if !fallback.is_empty() {
         let mut which: Vec<u32> = fallback.into_iter().collect();
         which.sort_unstable();
@@ -479,7 +490,12 @@ pub(super) async fn by_group(
             .iter()
             .map(|&u| users[u as usize].id.clone())
             .collect();
-        let read = per_user(client, conn, ledger, sink, &ids).await;
+        // Recorded as they come; never taken from an earlier load (this plan reads afresh).
+        let journal_only = Resume {
+            prior: None,
+            journal: resume.journal,
+        };
+        let read = per_user(client, conn, ledger, sink, journal_only, &ids).await;
         for (u, r) in which.into_iter().zip(read) {
             out[u as usize] = r;
         }
@@ -493,12 +509,14 @@ pub(super) async fn per_user(
     conn: &Connection,
     ledger: &Ledger,
     sink: Sink<'_>,
+    resume: Resume<'_>,
     ids: &[Id],
 ) -> Vec<Fetched<Membership>> {
     per_entity::<Membership>(
         client,
         ledger,
         sink,
+        resume,
         Stage::UserMemberships,
         ids,
         |id| conn.env_url(&format!("/users/{id}/memberOfGroups?limit=1000")),

@@ -22,9 +22,11 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod members;
+mod resume;
 mod stages;
 
 pub use members::GroupPlanReport;
+pub use resume::{Done, Journal, Prior, Resume};
 use stages::{Fetched, Ledger, collection, collection_split, per_entity};
 
 use super::error::{ApiError, Resource};
@@ -123,17 +125,33 @@ pub fn planned_requests(s: &Snapshot, page: usize, per_group: bool) -> u64 {
 /// nothing at all could be read; everything else ends up in the snapshot's coverage ledger.
 /// Reports progress, but no partial snapshots (see [`load_with_partials`]).
 pub async fn load(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError> {
-    load_inner(client, sink, false).await
+    load_inner(client, sink, false, Resume::default()).await
+}
+
+/// [`load`] (with partial snapshots when `partials`), taking the reads of an interrupted load
+/// from `resume.prior` and sending its own to `resume.journal`.
+pub async fn load_resumable(
+    client: &Client,
+    sink: Sink<'_>,
+    partials: bool,
+    resume: Resume<'_>,
+) -> Result<Snapshot, ApiError> {
+    load_inner(client, sink, partials, resume).await
 }
 
 /// [`load`], also sending [`LoadEvent::Partial`] after the collections and after each later
 /// stage. Each is a full copy of what is known, so only callers that show partial data (the
 /// explorer) should pay for them.
 pub async fn load_with_partials(client: &Client, sink: Sink<'_>) -> Result<Snapshot, ApiError> {
-    load_inner(client, sink, true).await
+    load_inner(client, sink, true, Resume::default()).await
 }
 
-async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<Snapshot, ApiError> {
+async fn load_inner(
+    client: &Client,
+    sink: Sink<'_>,
+    partials: bool,
+    resume: Resume<'_>,
+) -> Result<Snapshot, ApiError> {
     client.authenticate().await?;
     let conn = client.connection().clone();
     let ledger = Ledger {
@@ -297,6 +315,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             },
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
+            resumed_from: None,
         },
         coverage: Coverage::default(),
         environment,
@@ -324,6 +343,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             client,
             &ledger,
             sink,
+            resume,
             Stage::GroupNesting,
             &group_ids,
             |id| conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000")),
@@ -334,6 +354,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             client,
             &ledger,
             sink,
+            resume,
             Stage::GroupRoleAssignments,
             &group_ids,
             |id| conn.env_url(&format!("/groups/{id}/roleAssignments")),
@@ -363,6 +384,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             client,
             &ledger,
             sink,
+            resume,
             Stage::ApplicationRoleAssignments,
             &worker_ids,
             |id| conn.env_url(&format!("/applications/{id}/roleAssignments")),
@@ -373,6 +395,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             client,
             &ledger,
             sink,
+            resume,
             Stage::GatewayRoleAssignments,
             &gateway_ids,
             |id| conn.env_url(&format!("/gateways/{id}/roleAssignments")),
@@ -406,15 +429,20 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
     // Users: memberships (per group when that is cheaper), then role assignments, the long
     // stage that has no cheaper plan.
     let user_ids: Vec<Id> = snapshot.users.iter().map(|u| u.id.clone()).collect();
-    let by_group = if client
-        .plan()
-        .per_group(snapshot.users.len(), snapshot.groups.len())
+    // Memberships an interrupted load read are kept when they are most of them; otherwise the
+    // cheaper plan reads them all again (a few requests per group).
+    let earlier = resume.prior.map_or(0, |p| p.count(Stage::UserMemberships));
+    let by_group = if earlier * 2 < snapshot.users.len()
+        && client
+            .plan()
+            .per_group(snapshot.users.len(), snapshot.groups.len())
     {
         let r = members::by_group(
             client,
             &conn,
             &ledger,
             sink,
+            resume,
             &snapshot.users,
             &snapshot.groups,
         )
@@ -451,7 +479,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
             });
             list
         }
-        None => members::per_user(client, &conn, &ledger, sink, &user_ids).await,
+        None => members::per_user(client, &conn, &ledger, sink, resume, &user_ids).await,
     };
     let mut deleted_users = HashSet::new();
     for (u, m) in snapshot.users.iter_mut().zip(memberships) {
@@ -465,6 +493,7 @@ async fn load_inner(client: &Client, sink: Sink<'_>, partials: bool) -> Result<S
         client,
         &ledger,
         sink,
+        resume,
         Stage::UserRoleAssignments,
         &user_ids,
         |id| conn.env_url(&format!("/users/{id}/roleAssignments")),

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::super::error::{ApiError, Resource};
 use super::super::http::Client;
 use super::super::wire::{Listing, decode, get_all};
+use super::resume::{Journaled, Resume};
 use super::{LoadEvent, Sink};
 use crate::model::*;
 
@@ -184,10 +185,11 @@ pub(super) enum Fetched<T> {
 /// each entity's result in order. Stops early when the first requests are all refused (403): the
 /// worker app lacks a role, and asking U more times would only waste the rate limit.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn per_entity<T: DeserializeOwned + Send>(
+pub(super) async fn per_entity<T: DeserializeOwned + Send + Journaled>(
     client: &Client,
     ledger: &Ledger,
     sink: Sink<'_>,
+    resume: Resume<'_>,
     stage: Stage,
     ids: &[Id],
     url_of: impl Fn(&Id) -> String,
@@ -212,51 +214,60 @@ pub(super) async fn per_entity<T: DeserializeOwned + Send>(
                 if abandoned.load(Ordering::Relaxed) {
                     return (i, Fetched::Failed);
                 }
-                let r = match get_all(client, &url, key, resource).await {
-                    Ok(Listing {
-                        problem: Some(p), ..
-                    }) => {
-                        // Part of this entity's list: not read, rather than read short.
-                        ledger.push(Gap {
-                            stage,
-                            entity: Some(id.clone()),
-                            status: None,
-                            code: Some("INCOMPLETE_LISTING".into()),
-                            message: p,
-                        });
-                        Fetched::Failed
-                    }
-                    Ok(Listing {
-                        items, repaired, ..
-                    }) => {
-                        ok.fetch_add(1, Ordering::Relaxed);
-                        ledger.repaired(stage, &repaired);
-                        let (good, bad) = decode::<T>(items, key);
-                        if !bad.is_empty() {
-                            damaged.fetch_add(1, Ordering::Relaxed);
-                        }
-                        for message in bad {
+                // Read by an interrupted load of this environment: not asked again.
+                let earlier = resume.get::<T>(stage, id);
+                let r = match earlier {
+                    Some(items) => Ok(Fetched::Read(items)),
+                    None => Err(get_all(client, &url, key, resource).await),
+                };
+                let r = match r {
+                    Ok(done) => done,
+                    Err(answer) => match answer {
+                        Ok(Listing {
+                            problem: Some(p), ..
+                        }) => {
+                            // Part of this entity's list: not read, rather than read short.
                             ledger.push(Gap {
                                 stage,
                                 entity: Some(id.clone()),
                                 status: None,
-                                code: Some("MALFORMED".into()),
-                                message,
+                                code: Some("INCOMPLETE_LISTING".into()),
+                                message: p,
                             });
+                            Fetched::Failed
                         }
-                        Fetched::Read(good)
-                    }
-                    Err(e) if e.is_not_found() => Fetched::Deleted,
-                    Err(e) => {
-                        if e.is_forbidden()
-                            && forbidden.fetch_add(1, Ordering::Relaxed) >= 2
-                            && ok.load(Ordering::Relaxed) == 0
-                        {
-                            abandoned.store(true, Ordering::Relaxed);
+                        Ok(Listing {
+                            items, repaired, ..
+                        }) => {
+                            ok.fetch_add(1, Ordering::Relaxed);
+                            ledger.repaired(stage, &repaired);
+                            let (good, bad) = decode::<T>(items, key);
+                            if !bad.is_empty() {
+                                damaged.fetch_add(1, Ordering::Relaxed);
+                            }
+                            for message in bad {
+                                ledger.push(Gap {
+                                    stage,
+                                    entity: Some(id.clone()),
+                                    status: None,
+                                    code: Some("MALFORMED".into()),
+                                    message,
+                                });
+                            }
+                            Fetched::Read(resume.record(stage, id, good))
                         }
-                        ledger.gap(stage, Some(id.clone()), &e);
-                        Fetched::Failed
-                    }
+                        Err(e) if e.is_not_found() => Fetched::Deleted,
+                        Err(e) => {
+                            if e.is_forbidden()
+                                && forbidden.fetch_add(1, Ordering::Relaxed) >= 2
+                                && ok.load(Ordering::Relaxed) == 0
+                            {
+                                abandoned.store(true, Ordering::Relaxed);
+                            }
+                            ledger.gap(stage, Some(id.clone()), &e);
+                            Fetched::Failed
+                        }
+                    },
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 let mut last = last_report.lock().unwrap_or_else(|p| p.into_inner());
@@ -307,6 +318,7 @@ pub(super) async fn per_entity<T: DeserializeOwned + Send>(
         });
     }
     ledger.set(stage, state, read, Some(total));
+    resume.flush();
     sink(LoadEvent::StageDone { stage, state });
     out
 }

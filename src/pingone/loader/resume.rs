@@ -1,0 +1,123 @@
+//! Resumable loads. Every entity a per-entity stage reads is handed to a [`Journal`] as it
+//! arrives (the store appends it to the environment's checkpoint); a later load of the same
+//! environment gets those reads back as a [`Prior`] and asks PingOne only for the rest. The
+//! collections (users, groups, ...) are always read again: they are a few pages per thousand
+//! entities, and they say which entities still exist. A prior read of an entity that is gone is
+//! never used.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+
+/// One entity's read, as its stage got it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Done {
+    /// A group's parents (nesting).
+    Parents(Vec<Ref>),
+    /// Role assignments of a user, group, application or gateway.
+    Roles(Vec<RoleAssignment>),
+    /// A user's memberships.
+    Memberships(Vec<Membership>),
+}
+
+/// Receives every entity read while a load runs.
+pub trait Journal: Send + Sync {
+    fn record(&self, stage: Stage, id: &Id, done: &Done);
+    /// A stage ended: a moment to make what was recorded durable.
+    fn flush(&self) {}
+}
+
+/// What an earlier, interrupted load of the same environment read.
+#[derive(Debug, Default)]
+pub struct Prior {
+    done: HashMap<(Stage, Id), Done>,
+}
+
+impl Prior {
+    pub fn insert(&mut self, stage: Stage, id: Id, done: Done) {
+        self.done.insert((stage, id), done);
+    }
+
+    pub fn len(&self) -> usize {
+        self.done.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.done.is_empty()
+    }
+
+    /// How many reads of `stage` it holds.
+    pub fn count(&self, stage: Stage) -> usize {
+        self.done.keys().filter(|(s, _)| *s == stage).count()
+    }
+
+    pub(super) fn get<T: Journaled>(&self, stage: Stage, id: &Id) -> Option<Vec<T>> {
+        self.done.get(&(stage, id.clone())).and_then(T::from_done)
+    }
+}
+
+/// Where a load gets earlier reads from and sends its own.
+#[derive(Clone, Copy, Default)]
+pub struct Resume<'a> {
+    pub prior: Option<&'a Prior>,
+    pub journal: Option<&'a dyn Journal>,
+}
+
+impl Resume<'_> {
+    pub(super) fn get<T: Journaled>(&self, stage: Stage, id: &Id) -> Option<Vec<T>> {
+        self.prior.and_then(|p| p.get(stage, id))
+    }
+
+    /// Records `items` (read for `id`) and gives them back.
+    pub(super) fn record<T: Journaled>(&self, stage: Stage, id: &Id, items: Vec<T>) -> Vec<T> {
+        match self.journal {
+            None => items,
+            Some(j) => {
+                let done = T::into_done(items);
+                j.record(stage, id, &done);
+                T::from_done_owned(done)
+            }
+        }
+    }
+
+    pub(super) fn flush(&self) {
+        if let Some(j) = self.journal {
+            j.flush();
+        }
+    }
+}
+
+/// The item types a stage reads, and their [`Done`] form.
+pub trait Journaled: Sized + Clone {
+    fn into_done(items: Vec<Self>) -> Done;
+    fn from_done(done: &Done) -> Option<Vec<Self>>;
+    fn from_done_owned(done: Done) -> Vec<Self>;
+}
+
+macro_rules! journaled {
+    ($t:ty, $variant:ident) => {
+        impl Journaled for $t {
+            fn into_done(items: Vec<Self>) -> Done {
+                Done::$variant(items)
+            }
+            fn from_done(done: &Done) -> Option<Vec<Self>> {
+                match done {
+                    Done::$variant(v) => Some(v.clone()),
+                    _ => None,
+                }
+            }
+            fn from_done_owned(done: Done) -> Vec<Self> {
+                match done {
+                    Done::$variant(v) => v,
+                    _ => Vec::new(),
+                }
+            }
+        }
+    };
+}
+
+journaled!(Ref, Parents);
+journaled!(RoleAssignment, Roles);
+journaled!(Membership, Memberships);
