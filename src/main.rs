@@ -4,6 +4,12 @@ use clap::Parser;
 use color_eyre::eyre::Result;
 use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete};
 
+/// mimalloc instead of the system allocator: a million users are tens of millions of small
+/// allocations (read faster), and memory freed while the graph is built goes back to the OS
+/// instead of staying resident (the peak of `stats` at 1M users: see README "Performance").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();

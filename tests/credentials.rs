@@ -233,3 +233,63 @@ fn a_first_run_explains_how_to_log_in_and_offers_the_demo() {
         assert!(said.contains("Try: pingscope access"), "{said}");
     }
 }
+
+/// With a keyring the store is encrypted: no secret, username or e-mail readable in a stored
+/// snapshot or checkpoint; the next process reads it (`--max-age`, `snapshots`); a lost key
+/// (a reboot clears the kernel keyring) costs only a fresh load, and says so.
+#[test]
+fn with_a_keyring_the_store_is_encrypted_and_a_lost_key_only_costs_a_fresh_load() {
+    if !keyutils_works() {
+        eprintln!("kernel keyutils unavailable: the sealed store is not checked here");
+        return;
+    }
+    let ctx = Ctx::new("sealed", config());
+    ok(&ctx.login("prod", SECRET, &[]));
+    let first = ok(&ctx.run(&["stats", "--json"]));
+    let stored: Vec<std::path::PathBuf> = files(&ctx.config_dir())
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "pscope"))
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let raw = std::fs::read(&stored[0]).unwrap();
+    assert!(raw.starts_with(b"PSEALED"), "sealed");
+    let people = env();
+    let mut needles: Vec<String> = vec![SECRET.into()];
+    for u in people.users.iter().take(30) {
+        needles.push(u.username.to_string());
+        needles.extend(u.email.as_ref().map(ToString::to_string));
+    }
+    for n in &needles {
+        assert!(
+            !raw.windows(n.len()).any(|w| w == n.as_bytes()),
+            "{n} is readable in the store"
+        );
+    }
+    // Not a snapshot to anything but pingscope with the key.
+    assert!(Snapshot::read(&stored[0]).is_err());
+
+    // The next process holds the key: an answer from the store, no request.
+    let before = ctx.mock.counters().requests;
+    let out = ctx.run(&["stats", "--json", "--max-age", "1h"]);
+    assert_eq!(ok(&out), first);
+    assert_eq!(ctx.mock.counters().requests, before);
+    let list: Value = serde_json::from_str(&ok(&ctx.run(&["snapshots", "--json"]))).unwrap();
+    assert_eq!(list[0]["encrypted"], Value::Bool(true), "{list}");
+
+    // The key lost: pingscope says so, loads afresh, and stores again under a new key.
+    assert!(ctx.forget("@store-key"));
+    let out = ctx.run(&["stats", "--json", "--max-age", "1h"]);
+    let untimed = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("takenAt"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(untimed(&ok(&out)), untimed(&first));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("cannot be read") && said.contains("key"),
+        "{said}"
+    );
+    assert!(ctx.mock.counters().requests > before, "loaded afresh");
+}

@@ -23,6 +23,8 @@ fn run(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Output {
         .env("PINGONE_API_URL", m.api_url())
         .env("PINGONE_AUTH_URL", m.auth_url())
         .env_remove("PINGSCOPE_PROFILE")
+        // No keyring: the store is plain here (tests/credentials.rs covers the sealed store).
+        .env("PINGSCOPE_KEYRING", "none")
         .args(args)
         .output()
         .unwrap()
@@ -152,6 +154,7 @@ fn command(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Command 
         .env("PINGONE_API_URL", m.api_url())
         .env("PINGONE_AUTH_URL", m.auth_url())
         .env_remove("PINGSCOPE_PROFILE")
+        .env("PINGSCOPE_KEYRING", "none")
         .args(args);
     c
 }

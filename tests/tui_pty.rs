@@ -42,6 +42,7 @@ impl Pty {
             .env("TERM", "xterm-256color")
             .env("XDG_CONFIG_HOME", env!("CARGO_TARGET_TMPDIR"))
             .env("XDG_DATA_HOME", data.path())
+            .env("PINGSCOPE_KEYRING", "none")
             .env_remove("NO_COLOR");
         for (k, v) in envs {
             cmd.env(k, v);

@@ -120,6 +120,10 @@ pub enum SnapshotCommand {
         /// other tools). Reading tells them apart.
         #[arg(long, default_value = "compact", value_name = "FORMAT")]
         format: crate::model::snapshot::Format,
+        /// Encrypt it with the local store's key from the OS keyring: readable by pingscope on
+        /// this machine only (files you move elsewhere stay plain without it).
+        #[arg(long)]
+        encrypt: bool,
     },
 }
 

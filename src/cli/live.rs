@@ -115,6 +115,11 @@ pub fn load(source: &Source) -> Result<(Snapshot, String)> {
             ),
         ));
     }
+    if let (Some(Ok(_)), Some(why)) = (&stats.stored, &stats.unencrypted) {
+        eprintln!(
+            "note: stored unencrypted (0600, in a 0700 directory): no OS keyring holds the store's key ({why}); --no-store keeps nothing"
+        );
+    }
     match &stats.stored {
         Some(Ok(p)) => eprintln!("stored as {}", p.display()),
         Some(Err(e)) => eprintln!("warning: this load was not stored: {e}"),

@@ -13,7 +13,7 @@ pub use args::{Cli, Command, DemoCommand, SnapshotCommand};
 
 use std::io::{self, BufWriter, Write};
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use crate::demo;
 use crate::model::*;
@@ -244,9 +244,23 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Logout => login::logout(cli.source.profile.as_deref(), &mut out)?,
         Command::Profiles { json } => login::list(json, &mut out)?,
-        Command::Snapshot(SnapshotCommand::Save { file, format }) => {
+        Command::Snapshot(SnapshotCommand::Save {
+            file,
+            format,
+            encrypt,
+        }) => {
             let snapshot = load_snapshot(&cli.source)?;
-            snapshot.write(&file, format)?;
+            if encrypt {
+                if format != crate::model::snapshot::Format::Compact {
+                    bail!("--encrypt writes the compact format only: leave out --format jsonl");
+                }
+                let key = crate::source::seal::key().map_err(|e| {
+                    eyre!("--encrypt needs the OS keyring, which holds the store's key: {e}")
+                })?;
+                crate::source::seal::write(&snapshot, &file, Some(key))?;
+            } else {
+                snapshot.write(&file, format)?;
+            }
             eprintln!("wrote {}", file.display());
         }
         Command::Demo(DemoCommand::Generate {
@@ -393,6 +407,7 @@ fn snapshots(out: &mut impl Write, json: bool) -> Result<()> {
                     "complete": s.head.coverage.incomplete().is_empty(),
                     "counts": {"users": s.head.users, "groups": s.head.groups, "applications": s.head.applications},
                     "size": s.size,
+                    "encrypted": s.encrypted,
                 })
             })
             .collect();
@@ -415,6 +430,7 @@ fn snapshots(out: &mut impl Write, json: bool) -> Result<()> {
         "coverage",
         "users",
         "size",
+        "encrypted",
         "path",
     ]);
     for s in &all {
@@ -431,6 +447,7 @@ fn snapshots(out: &mut impl Write, json: bool) -> Result<()> {
                 },
                 s.head.users.to_string(),
                 format!("{:.1} MB", s.size as f64 / 1e6),
+                if s.encrypted { "yes" } else { "NO" }.into(),
             ],
             &s.path.display().to_string(),
         );

@@ -6,8 +6,9 @@
 //! the rest; a finished load removes the checkpoint.
 //!
 //! Format: [`MAGIC`], then frames `[length: u32 LE][MessagePack]`: a header (environment, API,
-//! when the load began), then one entry per entity read. A frame cut by a crash ends the
-//! journal there: what came before it is kept.
+//! when the load began, the id of the key its entries are sealed with), then one entry per
+//! entity read, sealed with the store's key when the keyring has one (see `seal`). A frame cut
+//! by a crash ends the journal there: what came before it is kept.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::seal::{open_record, seal_record};
+use crate::credentials::store_key::StoreKey;
 use crate::model::{Id, Stage};
 use crate::pingone::loader::{Done, Journal, Prior};
 
@@ -38,6 +41,9 @@ struct Header {
     api_url: String,
     /// When the first of the loads this checkpoint serves began (milliseconds).
     started_at: i64,
+    /// The store key its entries are sealed with (hex id), if any.
+    #[serde(default)]
+    key_id: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,17 +57,27 @@ struct Writer {
     file: BufWriter<File>,
     last_flush: Instant,
     buf: Vec<u8>,
+    key: Option<&'static StoreKey>,
 }
 
 impl Writer {
-    fn frame<T: Serialize>(&mut self, value: &T) -> std::io::Result<()> {
+    /// One frame; sealed with the key when `seal` (the header never is).
+    fn frame<T: Serialize>(&mut self, value: &T, seal: bool) -> std::io::Result<()> {
         self.buf.clear();
         value
             .serialize(&mut rmp_serde::Serializer::new(&mut self.buf).with_struct_map())
             .map_err(std::io::Error::other)?;
-        let len = u32::try_from(self.buf.len()).map_err(std::io::Error::other)?;
+        let sealed;
+        let bytes = match self.key.filter(|_| seal) {
+            Some(k) => {
+                sealed = seal_record(k, &self.buf)?;
+                &sealed[..]
+            }
+            None => &self.buf[..],
+        };
+        let len = u32::try_from(bytes.len()).map_err(std::io::Error::other)?;
         self.file.write_all(&len.to_le_bytes())?;
-        self.file.write_all(&self.buf)
+        self.file.write_all(bytes)
     }
 }
 
@@ -101,11 +117,14 @@ impl Checkpoint {
         environment_id: &str,
         api_url: &str,
         now_millis: i64,
+        key: Option<&'static StoreKey>,
     ) -> std::io::Result<(Checkpoint, Option<Resumed>)> {
         let path = dir.join(FILE_NAME);
-        let earlier = read(&path).ok().filter(|(h, _)| {
+        let key_id = key.map(StoreKey::id_hex);
+        let earlier = read(&path, key).ok().filter(|(h, _)| {
             h.environment_id == environment_id
                 && h.api_url == api_url
+                && h.key_id == key_id
                 && now_millis - h.started_at >= 0
                 && ((now_millis - h.started_at) as u128) < MAX_AGE.as_millis()
         });
@@ -135,14 +154,19 @@ impl Checkpoint {
             file: BufWriter::with_capacity(1 << 16, file),
             last_flush: Instant::now(),
             buf: Vec::with_capacity(4096),
+            key,
         };
         if resumed.is_none() {
             w.file.write_all(MAGIC)?;
-            w.frame(&Header {
-                environment_id: environment_id.to_owned(),
-                api_url: api_url.to_owned(),
-                started_at: now_millis,
-            })?;
+            w.frame(
+                &Header {
+                    environment_id: environment_id.to_owned(),
+                    api_url: api_url.to_owned(),
+                    started_at: now_millis,
+                    key_id,
+                },
+                false,
+            )?;
             w.file.flush()?;
         }
         let writer = Arc::new(Mutex::new(w));
@@ -189,7 +213,7 @@ impl Journal for Checkpoint {
         }
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let entry = EntryRef { stage, id, done };
-        let mut r = w.frame(&entry);
+        let mut r = w.frame(&entry, true);
         if r.is_ok() && w.last_flush.elapsed() >= Duration::from_secs(1) {
             r = w.file.flush();
             w.last_flush = Instant::now();
@@ -213,8 +237,9 @@ struct EntryRef<'a> {
     done: &'a Done,
 }
 
-/// Reads a checkpoint: its header and every whole entry (up to a cut or damaged one).
-fn read(path: &Path) -> std::io::Result<(Header, Prior)> {
+/// Reads a checkpoint: its header and every whole entry (up to a cut or damaged one). Entries
+/// sealed with another key than `key` are not read.
+fn read(path: &Path, key: Option<&StoreKey>) -> std::io::Result<(Header, Prior)> {
     let mut r = BufReader::with_capacity(1 << 16, File::open(path)?);
     let mut magic = [0u8; 8];
     r.read_exact(&mut magic)?;
@@ -222,23 +247,38 @@ fn read(path: &Path) -> std::io::Result<(Header, Prior)> {
         return Err(std::io::Error::other("not a pingscope checkpoint"));
     }
     let mut buf = Vec::new();
-    let header: Header =
-        next(&mut r, &mut buf)?.ok_or_else(|| std::io::Error::other("no header"))?;
+    if !next(&mut r, &mut buf)? {
+        return Err(std::io::Error::other("no header"));
+    }
+    let header: Header = rmp_serde::from_slice(&buf).map_err(std::io::Error::other)?;
     let mut prior = Prior::default();
-    while let Ok(Some(e)) = next::<Entry>(&mut r, &mut buf) {
-        prior.insert(e.stage, e.id, e.done);
+    let sealed_with = match (&header.key_id, key) {
+        (None, _) => None,
+        (Some(id), Some(k)) if *id == k.id_hex() => Some(k),
+        (Some(_), _) => return Ok((header, prior)),
+    };
+    while let Ok(true) = next(&mut r, &mut buf) {
+        let plain = match sealed_with {
+            Some(k) => match open_record(k, &buf) {
+                Some(p) => p,
+                None => break,
+            },
+            None => std::mem::take(&mut buf),
+        };
+        match rmp_serde::from_slice::<Entry>(&plain) {
+            Ok(e) => prior.insert(e.stage, e.id, e.done),
+            Err(_) => break,
+        }
     }
     Ok((header, prior))
 }
 
-fn next<T: serde::de::DeserializeOwned>(
-    r: &mut impl Read,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Option<T>> {
+/// The next frame into `buf`; `false` at the end.
+fn next(r: &mut impl Read, buf: &mut Vec<u8>) -> std::io::Result<bool> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len) {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
         Err(e) => return Err(e),
     }
     let len = u32::from_le_bytes(len) as usize;
@@ -248,9 +288,7 @@ fn next<T: serde::de::DeserializeOwned>(
     buf.clear();
     buf.resize(len, 0);
     r.read_exact(buf)?;
-    rmp_serde::from_slice(buf)
-        .map(Some)
-        .map_err(std::io::Error::other)
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -268,7 +306,8 @@ mod tests {
     #[test]
     fn reads_are_kept_for_the_same_environment_within_the_bound_and_a_cut_tail_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let (cp, earlier) = Checkpoint::open(dir.path(), "env", "https://api", 1_000).unwrap();
+        let (cp, earlier) =
+            Checkpoint::open(dir.path(), "env", "https://api", 1_000, None).unwrap();
         assert!(earlier.is_none());
         cp.record(Stage::UserMemberships, &Id::new("u1"), &member("g1"));
         cp.record(Stage::UserMemberships, &Id::new("u2"), &member("g2"));
@@ -279,7 +318,8 @@ mod tests {
         f.write_all(&[200, 0, 0, 0, 1, 2]).unwrap();
         drop(f);
 
-        let (cp, earlier) = Checkpoint::open(dir.path(), "env", "https://api", 2_000).unwrap();
+        let (cp, earlier) =
+            Checkpoint::open(dir.path(), "env", "https://api", 2_000, None).unwrap();
         let earlier = earlier.expect("resumed");
         assert_eq!(earlier.started_at, 1_000);
         assert_eq!(earlier.prior.count(Stage::UserMemberships), 2);
@@ -297,12 +337,34 @@ mod tests {
             ("env", "https://elsewhere", 3_000),
             ("env", "https://api", 1_000 + MAX_AGE.as_millis() as i64 + 1),
         ] {
-            let (cp, earlier) = Checkpoint::open(dir.path(), env, api, now).unwrap();
+            let (cp, earlier) = Checkpoint::open(dir.path(), env, api, now, None).unwrap();
             assert!(earlier.is_none(), "{env} {api} {now}");
             drop(cp);
         }
-        let (cp, _) = Checkpoint::open(dir.path(), "env", "https://api", 5_000).unwrap();
+        let (cp, _) = Checkpoint::open(dir.path(), "env", "https://api", 5_000, None).unwrap();
         cp.finish();
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn sealed_entries_hold_no_readable_text_and_another_key_starts_afresh() {
+        let key: &'static StoreKey = Box::leak(Box::new(StoreKey::generate()));
+        let other: &'static StoreKey = Box::leak(Box::new(StoreKey::generate()));
+        let dir = tempfile::tempdir().unwrap();
+        let (cp, _) = Checkpoint::open(dir.path(), "env", "api", 1_000, Some(key)).unwrap();
+        let group = "a8890eb9-38ea-469a-bc00-b64be7903633";
+        cp.record(
+            Stage::UserMemberships,
+            &Id::new("alice.nguyen"),
+            &member(group),
+        );
+        drop(cp);
+        let raw = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        assert!(!raw.windows(5).any(|w| w == b"alice"));
+        let (cp, earlier) = Checkpoint::open(dir.path(), "env", "api", 2_000, Some(key)).unwrap();
+        assert_eq!(earlier.unwrap().prior.count(Stage::UserMemberships), 1);
+        drop(cp);
+        let (_, earlier) = Checkpoint::open(dir.path(), "env", "api", 3_000, Some(other)).unwrap();
+        assert!(earlier.is_none(), "a lost key: the load starts afresh");
     }
 }

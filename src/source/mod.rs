@@ -7,6 +7,7 @@ mod args;
 pub mod checkpoint;
 mod live;
 mod progress;
+pub mod seal;
 pub mod store;
 pub mod verify;
 
@@ -43,6 +44,8 @@ pub struct LoadStats {
     pub from_store: Option<PathBuf>,
     /// Where the load was stored, or why it could not be.
     pub stored: Option<Result<PathBuf, String>>,
+    /// Why the store keeps this load unencrypted (no OS keyring), when it does.
+    pub unencrypted: Option<String>,
 }
 
 impl Source {
@@ -165,13 +168,22 @@ impl Source {
                 Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("<bundled demo>"))?,
                 LoadStats::default(),
             )),
-            Source::File(p) => Ok((Snapshot::read(p)?, LoadStats::default())),
+            Source::File(p) => Ok((seal::read(p)?, LoadStats::default())),
             Source::Live(l) => {
-                // A stored snapshot that cannot be read (damaged, from a newer pingscope) is
-                // passed over: the environment is loaded afresh.
+                // A stored snapshot that cannot be read (damaged, from a newer pingscope, its
+                // key lost) is passed over, and said so: the environment is loaded afresh.
+                if let (Some(store), Some(_)) = (&l.store, l.max_age) {
+                    let bad = store.unreadable(&l.connection.environment_id);
+                    if let Some(first) = bad.first() {
+                        on(Update::Note(format!(
+                            "{} stored snapshot(s) of this environment cannot be read, so it is loaded afresh: {first}",
+                            bad.len()
+                        )));
+                    }
+                }
                 if let Some((s, snapshot)) = self
                     .stored_fresh()
-                    .and_then(|s| Snapshot::read(&s.path).ok().map(|snap| (s, snap)))
+                    .and_then(|s| seal::read(&s.path).ok().map(|snap| (s, snap)))
                 {
                     return Ok((
                         snapshot,
@@ -184,6 +196,9 @@ impl Source {
                 let (mut snapshot, mut stats) = load_live(l, on, partials)?;
                 snapshot.meta.profile.clone_from(&l.profile);
                 stats.stored = l.store.as_ref().map(|st| st.save(&snapshot));
+                if l.store.is_some() {
+                    stats.unencrypted = seal::key().err().map(str::to_owned);
+                }
                 Ok((snapshot, stats))
             }
         }

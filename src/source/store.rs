@@ -97,6 +97,8 @@ pub struct Stored {
     pub index: usize,
     pub head: Head,
     pub size: u64,
+    /// Sealed with the store's key (see `seal`).
+    pub encrypted: bool,
 }
 
 impl Stored {
@@ -182,8 +184,8 @@ impl Store {
         }
         let millis = s.meta.taken_at.millis().unwrap_or(0);
         let path = dir.join(format!("{millis:013}.{STORED_EXT}"));
-        s.write(&path, crate::model::snapshot::Format::Compact)
-            .map_err(|e| e.to_string())?;
+        // Encrypted with the store's key when the OS keyring has one (see `seal`).
+        super::seal::write(s, &path, super::seal::key().ok()).map_err(|e| e.to_string())?;
         let all = self.list_env(&env);
         for old in all.iter().skip(self.keep) {
             let _ = std::fs::remove_file(&old.path);
@@ -206,7 +208,13 @@ impl Store {
         for d in [&self.root, &self.root.join("environments"), &dir] {
             create_private_dir(d)?;
         }
-        super::checkpoint::Checkpoint::open(&dir, env_id, api_url, now_millis)
+        super::checkpoint::Checkpoint::open(
+            &dir,
+            env_id,
+            api_url,
+            now_millis,
+            super::seal::key().ok(),
+        )
     }
 
     /// The stored snapshots of one environment, newest first.
@@ -228,17 +236,35 @@ impl Store {
         files
             .into_iter()
             .filter_map(|path| {
-                let head = Snapshot::read_head(&path).ok()?;
+                let head = super::seal::read_head(&path).ok()?;
+                let encrypted = super::seal::is_sealed(&path);
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                Some((path, head, size))
+                Some((path, head, size, encrypted))
             })
             .enumerate()
-            .map(|(i, (path, head, size))| Stored {
+            .map(|(i, (path, head, size, encrypted))| Stored {
                 path,
                 index: i + 1,
                 head,
                 size,
+                encrypted,
             })
+            .collect()
+    }
+
+    /// Stored snapshots of `env_id` that cannot be read (their key lost, say): why, for each.
+    pub fn unreadable(&self, env_id: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.env_dir(env_id)) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == STORED_EXT || x == "jsonl")
+            })
+            .filter_map(|p| super::seal::read_head(&p).err().map(|e| e.to_string()))
             .collect()
     }
 

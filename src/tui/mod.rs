@@ -87,7 +87,7 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
             let stored = source
                 .stored_newest()
                 .filter(|_| source.stored_fresh().is_none())
-                .and_then(|s| crate::model::Snapshot::read(&s.path).ok());
+                .and_then(|s| crate::source::seal::read(&s.path).ok());
             let showing_stored = stored.is_some();
             if let Some(snapshot) = stored {
                 let mut data = Data::new(
@@ -130,8 +130,15 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                 };
                 let _ = progress_tx.send(a);
             };
+            // Said once the data is in place (installing it clears the message line).
+            let mut note = None;
             let msg = match source.load(&on, live) {
-                Ok((snapshot, _)) => {
+                Ok((snapshot, stats)) => {
+                    if let (Some(Ok(_)), Some(why)) = (&stats.stored, &stats.unencrypted) {
+                        note = Some(format!(
+                            "stored unencrypted (0600): no OS keyring holds the store's key ({why}); --no-store keeps nothing"
+                        ));
+                    }
                     let mut data = Data::new(Graph::build(snapshot), label, live);
                     data.cue = cue;
                     Action::Loaded(generation, Arc::new(data))
@@ -142,6 +149,9 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                 }
             };
             let _ = tx.send(msg);
+            if let Some(n) = note {
+                let _ = tx.send(Action::Message(n));
+            }
         });
     if let Err(e) = spawned {
         let _ = failed.send(Action::LoadFailed(generation, e.to_string()));

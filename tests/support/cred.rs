@@ -132,7 +132,7 @@ impl Drop for Ctx {
     fn drop(&mut self) {
         aside(|| {
             if let Ok(store) = Store::open(Backend::Keyutils, &self.service) {
-                for name in ["default", "prod", "sandbox", "bad", "nokey"] {
+                for name in ["default", "prod", "sandbox", "bad", "nokey", "@store-key"] {
                     let _ = store.delete(name);
                 }
             }

@@ -52,6 +52,20 @@ pub struct Head {
 }
 
 impl Snapshot {
+    /// The header of a compact snapshot read from `r` (its magic included).
+    pub fn compact_head<R: BufRead>(r: R, path: &Path) -> Result<Head, SnapshotError> {
+        let (s, c) = super::binary::read_compact(r, path, true)?;
+        let s = s.unwrap_or_default();
+        Ok(Head {
+            meta: s.meta,
+            environment: s.environment,
+            coverage: s.coverage,
+            users: c.users,
+            groups: c.groups,
+            applications: c.applications,
+        })
+    }
+
     /// Reads only the header line of a snapshot file.
     pub fn read_head(path: &Path) -> Result<Head, SnapshotError> {
         let bad = |detail: &str| SnapshotError::NotASnapshot {
@@ -68,16 +82,7 @@ impl Snapshot {
             source,
         })?;
         if super::binary::is_compact(start) {
-            let (s, c) = super::binary::read_compact(r, path, true)?;
-            let s = s.unwrap_or_default();
-            return Ok(Head {
-                meta: s.meta,
-                environment: s.environment,
-                coverage: s.coverage,
-                users: c.users,
-                groups: c.groups,
-                applications: c.applications,
-            });
+            return Snapshot::compact_head(r, path);
         }
         let mut buf = Vec::new();
         match read_line_capped(&mut r, &mut buf, MAX_LINE).map_err(|source| {
@@ -518,7 +523,14 @@ impl Snapshot {
         }
         let file = fs::File::open(path).map_err(read_err)?;
         let mut r = BufReader::with_capacity(1 << 16, file);
-        if super::binary::is_compact(r.fill_buf().map_err(read_err)?) {
+        let start = r.fill_buf().map_err(read_err)?;
+        if start.starts_with(b"PSEALED") {
+            return Err(SnapshotError::NotASnapshot {
+                path: path.to_path_buf(),
+                detail: "it is encrypted with the store's key: open it with pingscope --snapshot on the machine that wrote it".into(),
+            });
+        }
+        if super::binary::is_compact(start) {
             return Snapshot::from_compact_reader(r, path);
         }
         Snapshot::from_reader(r, path)
@@ -527,6 +539,16 @@ impl Snapshot {
     /// Writes atomically in `format`: a temporary file in the same directory, readable by the
     /// owner only (snapshots hold personal data), renamed over `path` once complete.
     pub fn write(&self, path: &Path, format: Format) -> Result<(), SnapshotError> {
+        self.write_with(path, |w| self.to_writer_as(w, format))
+    }
+
+    /// [`Snapshot::write`] with the bytes `fill` writes (an encrypted form, say): atomically,
+    /// 0600, no partial file left behind on any exit.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), SnapshotError> {
         let err = |source: std::io::Error| SnapshotError::Write {
             path: path.to_path_buf(),
             source: plain_io(source),
@@ -554,7 +576,7 @@ impl Snapshot {
             fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
         }
         let mut w = BufWriter::new(tmp.as_file());
-        self.to_writer_as(&mut w, format).map_err(err)?;
+        fill(&mut w).map_err(err)?;
         w.flush().map_err(err)?;
         drop(w);
         tmp.as_file().sync_all().map_err(err)?;
