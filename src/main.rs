@@ -10,7 +10,15 @@ use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in the vendored `mimalloc.h` of libmimalloc-sys 0.1.49 (its Rust
+/// bindings name the options before and after it, not this one).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed memory goes back to the OS at once instead of 10 ms later: the peak of a load is
+    // what counts here (100,000 users: 114 MiB instead of 154; a million: 895 MiB instead of 923).
+    // SAFETY: sets a plain integer option of the allocator; no memory is touched.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();
     on_signals();

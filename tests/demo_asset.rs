@@ -13,6 +13,6 @@ fn the_bundled_demo_is_what_the_generator_makes() {
     fresh.meta.tool_version = asset.meta.tool_version.clone();
     assert!(
         asset == fresh,
-        "assets/demo.json is stale: run `cargo run --release -- demo generate --out assets/demo.json`"
+        "assets/demo.json is stale: run `cargo run --release -- demo generate --out assets/demo.json --format jsonl`"
     );
 }

@@ -1,5 +1,6 @@
 //! Every example command README documents on the demo runs as written: the `cargo run --release
-//! -- --demo ...` lines of its shell blocks and the `pingscope --demo ...` commands in its text
+//! -- --demo ...` lines of its shell blocks (and `--snapshot /tmp/...` ones reading what an
+//! example before them wrote) and the `pingscope --demo ...` commands in its text
 //! (placeholders like USER or [--json] aside). One is documented as an error (a role name two
 //! roles share) and must fail the way README says.
 
@@ -53,7 +54,8 @@ fn examples() -> Vec<String> {
             if let Some(rest) = line.strip_prefix("cargo run --release -- ") {
                 let rest = rest.split(" > ").next().unwrap_or(rest);
                 let rest = rest.split("  #").next().unwrap_or(rest).trim();
-                if rest.starts_with("--demo ") {
+                // The demo, and files the examples before them wrote (`--demo` sorts first).
+                if rest.starts_with("--demo ") || rest.starts_with("--snapshot /tmp/") {
                     out.push(rest.to_owned());
                 }
             }
@@ -95,6 +97,9 @@ fn every_documented_demo_command_runs_as_written() {
             // README: "lists both ids".
             assert_eq!(out.status.code(), Some(1), "{case}");
             assert!(err.contains("names 2 roles"), "{case}: {err}");
+        } else if case.contains("snapshot save") {
+            assert!(out.status.success(), "{case}: {err}");
+            assert!(err.contains("wrote"), "{case}: {err}");
         } else {
             assert!(out.status.success(), "{case}: {err}");
             assert!(!out.stdout.is_empty(), "{case} printed nothing");

@@ -24,7 +24,7 @@ pub use live::{LiveSource, SecretOrigin, live_configured, merged_if, resolve_liv
 pub use progress::{Progress, Requests, Update};
 pub use store::{Store, Stored};
 
-/// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json`).
+/// The bundled demo environment (regenerate with `pingscope demo generate --out assets/demo.json --format jsonl`).
 pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../../assets/demo.json");
 
 /// One way to obtain an environment.
