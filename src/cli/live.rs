@@ -117,7 +117,7 @@ pub fn load(source: &Source) -> Result<(Snapshot, String)> {
     }
     if let (Some(Ok(_)), Some(why)) = (&stats.stored, &stats.unencrypted) {
         eprintln!(
-            "note: stored unencrypted (0600, in a 0700 directory): no OS keyring holds the store's key ({why}); --no-store keeps nothing"
+            "note: stored unencrypted (0600, in a 0700 directory): the store's key cannot be kept ({why}); --no-store keeps nothing"
         );
     }
     match &stats.stored {

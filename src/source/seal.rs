@@ -30,9 +30,17 @@ const NONCE_PREFIX: usize = 19;
 /// The store's key, looked up (and created) once per process; `Err` says why there is none.
 pub fn key() -> Result<&'static StoreKey, &'static str> {
     static KEY: OnceLock<Result<StoreKey, String>> = OnceLock::new();
-    KEY.get_or_init(|| store_key::get_or_create().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(String::as_str)
+    KEY.get_or_init(|| {
+        store_key::get_or_create().map_err(|e| match e {
+            // Its own text is advice about client secrets: only the reason matters here.
+            crate::credentials::store::StoreError::Unavailable(why) => {
+                format!("no OS keyring: {why}")
+            }
+            other => other.to_string(),
+        })
+    })
+    .as_ref()
+    .map_err(String::as_str)
 }
 
 fn cipher(key: &StoreKey) -> XChaCha20Poly1305 {

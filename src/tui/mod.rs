@@ -111,8 +111,8 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                     // Over a complete stored snapshot, the load's partial data (incomplete by
                     // nature) would be a step back: only the finished load replaces it.
                     Update::Partial(_) if showing_stored => return,
-                    // The plan's report: for the CLI's stderr; the explorer shows coverage.
-                    Update::Note(_) => return,
+                    // How the load goes about it (resuming, the membership plan): the message line.
+                    Update::Note(n) => Action::Message(n),
                     Update::Partial(snapshot) => {
                         let seq = partial_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let tx = progress_tx.clone();
@@ -136,7 +136,7 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                 Ok((snapshot, stats)) => {
                     if let (Some(Ok(_)), Some(why)) = (&stats.stored, &stats.unencrypted) {
                         note = Some(format!(
-                            "stored unencrypted (0600): no OS keyring holds the store's key ({why}); --no-store keeps nothing"
+                            "stored unencrypted (0600): the store's key cannot be kept ({why}); --no-store keeps nothing"
                         ));
                     }
                     let mut data = Data::new(Graph::build(snapshot), label, live);
