@@ -687,3 +687,20 @@ fn gateways_reach_stats_audit_and_the_grant_rule() {
             .any(|f| f["application"]["name"] == app::CLIENT_ONLY_SERVICE)
     );
 }
+
+/// `--encrypt` needs the OS keyring: without one, a one-line error and no file.
+#[test]
+fn encrypting_a_saved_snapshot_without_a_keyring_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sealed.pscope");
+    let out = pingscope()
+        .env("PINGSCOPE_KEYRING", "none")
+        .args(["--demo", "snapshot", "save", file.to_str().unwrap(), "--encrypt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--encrypt needs the OS keyring"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!file.exists());
+}

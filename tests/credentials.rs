@@ -275,6 +275,13 @@ fn with_a_keyring_the_store_is_encrypted_and_a_lost_key_only_costs_a_fresh_load(
     assert_eq!(ctx.mock.counters().requests, before);
     let list: Value = serde_json::from_str(&ok(&ctx.run(&["snapshots", "--json"]))).unwrap();
     assert_eq!(list[0]["encrypted"], Value::Bool(true), "{list}");
+    // `snapshot save --encrypt`: sealed with the same key, read back by --snapshot.
+    let sealed = ctx.dir.path().join("sealed.pscope");
+    let f = sealed.to_str().unwrap();
+    ok(&ctx.run(&["snapshot", "save", f, "--encrypt", "--max-age", "1h"]));
+    assert!(std::fs::read(&sealed).unwrap().starts_with(b"PSEALED"));
+    let again = ok(&ctx.run(&["--snapshot", f, "stats", "--json"]));
+    assert!(again.contains("\"users\": 60"), "{again}");
 
     // The key lost: pingscope says so, loads afresh, and stores again under a new key.
     assert!(ctx.forget("@store-key"));
