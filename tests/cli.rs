@@ -695,7 +695,13 @@ fn encrypting_a_saved_snapshot_without_a_keyring_is_refused_in_one_line() {
     let file = dir.path().join("sealed.pscope");
     let out = pingscope()
         .env("PINGSCOPE_KEYRING", "none")
-        .args(["--demo", "snapshot", "save", file.to_str().unwrap(), "--encrypt"])
+        .args([
+            "--demo",
+            "snapshot",
+            "save",
+            file.to_str().unwrap(),
+            "--encrypt",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
