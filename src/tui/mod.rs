@@ -90,12 +90,9 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                 .and_then(|s| crate::source::seal::read(&s.path).ok());
             let showing_stored = stored.is_some();
             if let Some(snapshot) = stored {
-                let mut data = Data::new(
-                    Graph::build(snapshot),
-                    format!("{label} · stored, refreshing"),
-                    live,
-                );
+                let mut data = Data::new(Graph::build(snapshot), format!("{label} · stored"), live);
                 data.cue = cue.clone();
+                data.stored = true;
                 let _ = tx.send(Action::Partial(generation, 1, Arc::new(data)));
             }
             let partial_seq = std::sync::atomic::AtomicU64::new(2);

@@ -24,6 +24,9 @@ pub struct Data {
     pub live: bool,
     /// The profile's label and colour cue ("prod", "red"), shown in the status line.
     pub cue: Option<(String, Option<String>)>,
+    /// A stored snapshot shown while a fresh load runs: the status line says whether it is
+    /// still being refreshed or the refresh failed.
+    pub stored: bool,
 }
 
 impl Data {
@@ -35,6 +38,7 @@ impl Data {
             source: source.into(),
             live,
             cue: None,
+            stored: false,
         }
     }
 }

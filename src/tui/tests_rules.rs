@@ -367,3 +367,37 @@ fn the_finder_narrows_only_from_hits_of_a_prefix_of_the_query() {
     assert_eq!(q, "ac");
     assert!(within.is_none(), "narrowed from the hits of another query");
 }
+
+/// A stored snapshot shown while a fresh load runs says "refreshing"; when the load fails it
+/// says so (the message line gives the reason) instead of refreshing forever.
+#[test]
+fn a_stored_snapshot_says_refreshing_then_refresh_failed() {
+    use std::sync::Arc;
+    let mut s = state(120, 40);
+    let generation = s.load_gen.begin();
+    let snap = crate::model::Snapshot::from_bytes(
+        crate::source::DEMO_SNAPSHOT,
+        std::path::Path::new("demo"),
+    )
+    .expect("demo");
+    let mut data = super::state::Data::new(crate::model::Graph::build(snap), "prod · stored", true);
+    data.stored = true;
+    s.data = Some(Arc::new(data));
+    s.loading = Some(super::state::Loading {
+        generation,
+        partial: 1,
+        stages: Vec::new(),
+        requests: None,
+        error: None,
+    });
+    let top = render(&s).lines().next().unwrap_or_default().to_owned();
+    assert!(top.contains("stored, refreshing"), "{top}");
+    update(
+        &mut s,
+        Action::LoadFailed(generation, "network down".into()),
+    );
+    let screen = render(&s);
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("stored, refresh failed"), "{top}");
+    assert!(screen.contains("reload failed: network down"), "{screen}");
+}

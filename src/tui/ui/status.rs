@@ -42,7 +42,13 @@ pub fn status_line(f: &mut Frame, area: Rect, s: &State) {
         .taken_at
         .millis()
         .map_or_else(String::new, |t| format!(", taken {}", ago(s.now_millis, t)));
-    parts.push(format!("{}{age}", fit(&sanitize(&d.source), 40)));
+    // A stored snapshot says whether the load replacing it still runs, or has failed.
+    let refresh = match (d.stored, s.loading.is_some()) {
+        (true, true) => ", refreshing",
+        (true, false) => ", refresh failed",
+        _ => "",
+    };
+    parts.push(format!("{}{refresh}{age}", fit(&sanitize(&d.source), 40)));
     let incomplete = g.coverage.incomplete();
     let complete = Stage::ALL.len() - incomplete.len();
     let mut spans = vec![Span::raw(parts.join(" · "))];
