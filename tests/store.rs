@@ -12,22 +12,7 @@ const CLIENT_ID: &str = "pingscope-test-worker";
 const SECRET: &str = "s3cr3t-worker-secret-for-store";
 
 fn run(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("pingscope")
-        .unwrap()
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
-        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
-        .env("PINGONE_CLIENT_ID", CLIENT_ID)
-        .env("PINGONE_CLIENT_SECRET", SECRET)
-        .env("PINGONE_API_URL", m.api_url())
-        .env("PINGONE_AUTH_URL", m.auth_url())
-        .env_remove("PINGSCOPE_PROFILE")
-        // No keyring: the store is plain here (tests/credentials.rs covers the sealed store).
-        .env("PINGSCOPE_KEYRING", "none")
-        .args(args)
-        .output()
-        .unwrap()
+    command(m, dir, args).output().unwrap()
 }
 
 fn ok(out: &std::process::Output) -> String {
@@ -154,6 +139,7 @@ fn command(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Command 
         .env("PINGONE_API_URL", m.api_url())
         .env("PINGONE_AUTH_URL", m.auth_url())
         .env_remove("PINGSCOPE_PROFILE")
+        // No keyring: the store is plain here (tests/credentials.rs covers the sealed store).
         .env("PINGSCOPE_KEYRING", "none")
         .args(args);
     c

@@ -205,19 +205,13 @@ pub(super) fn read_compact<R: BufRead>(
         return Ok((Some(s), header.counts));
     }
     let said = header.counts;
-    let cap = |n: usize| n.min(1_000_000);
     let mut s = Snapshot {
         meta: header.meta,
         coverage: header.coverage,
         environment: header.environment,
         ..Snapshot::default()
     };
-    let _ = s.populations.try_reserve_exact(cap(said.populations));
-    let _ = s.users.try_reserve_exact(cap(said.users));
-    let _ = s.groups.try_reserve_exact(cap(said.groups));
-    let _ = s.roles.try_reserve_exact(cap(said.roles));
-    let _ = s.applications.try_reserve_exact(cap(said.applications));
-    let _ = s.gateways.try_reserve_exact(cap(said.gateways));
+    s.reserve_for(&said);
     let mut n = 1;
     loop {
         let Some(tag) = next_record(&mut z, &mut buf, path, n)? else {

@@ -2,8 +2,8 @@
 //! with every promise of the format checked.
 
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -289,6 +289,18 @@ impl Snapshot {
         w.w.flush()
     }
 
+    /// Sizes the lists once from a header's counts (bounded, and `try_`: a header that lies
+    /// about its counts cannot abort the process): no doubling at 100k users.
+    pub(super) fn reserve_for(&mut self, said: &Counts) {
+        let cap = |n: usize| n.min(1_000_000);
+        let _ = self.populations.try_reserve_exact(cap(said.populations));
+        let _ = self.users.try_reserve_exact(cap(said.users));
+        let _ = self.groups.try_reserve_exact(cap(said.groups));
+        let _ = self.roles.try_reserve_exact(cap(said.roles));
+        let _ = self.applications.try_reserve_exact(cap(said.applications));
+        let _ = self.gateways.try_reserve_exact(cap(said.gateways));
+    }
+
     pub(super) fn counts(&self) -> Counts {
         Counts {
             populations: self.populations.len(),
@@ -417,16 +429,8 @@ impl Snapshot {
             environment: header.environment,
             ..Snapshot::default()
         };
-        // Sized once from the header (bounded, in case the header lies): no doubling at 100k users.
         let said = header.counts.unwrap_or_default();
-        let cap = |n: usize| n.min(1_000_000);
-        // `try_`: a header that lies about its counts cannot abort the process.
-        let _ = s.populations.try_reserve_exact(cap(said.populations));
-        let _ = s.users.try_reserve_exact(cap(said.users));
-        let _ = s.groups.try_reserve_exact(cap(said.groups));
-        let _ = s.roles.try_reserve_exact(cap(said.roles));
-        let _ = s.applications.try_reserve_exact(cap(said.applications));
-        let _ = s.gateways.try_reserve_exact(cap(said.gateways));
+        s.reserve_for(&said);
         loop {
             if !next_line(&mut buf, &mut line_no, &mut crc)? {
                 return Err(SnapshotError::Truncated {
@@ -535,59 +539,11 @@ impl Snapshot {
         }
         Snapshot::from_reader(r, path)
     }
-
-    /// Writes atomically in `format`: a temporary file in the same directory, readable by the
-    /// owner only (snapshots hold personal data), renamed over `path` once complete.
-    pub fn write(&self, path: &Path, format: Format) -> Result<(), SnapshotError> {
-        self.write_with(path, |w| self.to_writer_as(w, format))
-    }
-
-    /// [`Snapshot::write`] with the bytes `fill` writes (an encrypted form, say): atomically,
-    /// 0600, no partial file left behind on any exit.
-    pub fn write_with(
-        &self,
-        path: &Path,
-        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> Result<(), SnapshotError> {
-        let err = |source: std::io::Error| SnapshotError::Write {
-            path: path.to_path_buf(),
-            source: plain_io(source),
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if !dir.is_dir() {
-            return Err(err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("the directory {} does not exist", dir.display()),
-            )));
-        }
-        let tmp = tempfile::Builder::new()
-            .prefix(".pingscope-snapshot-")
-            .tempfile_in(dir)
-            .map_err(err)?;
-        // Removed on every exit path: by its drop, and by the signal handler (see
-        // `remove_unfinished`) when SIGINT or SIGTERM ends the process mid-write.
-        let _pending = Pending::register(tmp.path());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o600)).map_err(err)?;
-        }
-        let mut w = BufWriter::new(tmp.as_file());
-        fill(&mut w).map_err(err)?;
-        w.flush().map_err(err)?;
-        drop(w);
-        tmp.as_file().sync_all().map_err(err)?;
-        tmp.persist(path).map_err(|e| err(e.error))?;
-        Ok(())
-    }
 }
 
 /// An OS error without the path context some libraries add (a temporary file's name means
 /// nothing to the user; the message names the target file already).
-fn plain_io(e: std::io::Error) -> std::io::Error {
+pub(super) fn plain_io(e: std::io::Error) -> std::io::Error {
     // The OS error may sit under a wrapper that adds the path: find it.
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
     while let Some(c) = cause {
@@ -604,35 +560,5 @@ fn plain_io(e: std::io::Error) -> std::io::Error {
     match msg.find(" at path ") {
         Some(i) => std::io::Error::new(e.kind(), &msg[..i]),
         None => e,
-    }
-}
-
-/// Temporary files being written right now, for the signal handler.
-static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-struct Pending(PathBuf);
-
-impl Pending {
-    fn register(path: &Path) -> Pending {
-        let mut list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
-        list.push(path.to_path_buf());
-        Pending(path.to_path_buf())
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        let mut list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
-        list.retain(|p| p != &self.0);
-    }
-}
-
-/// Removes the temporary files of snapshot writes still under way. For a signal handler that is
-/// about to end the process: no partial file is left beside the target.
-pub fn remove_unfinished() {
-    // Called from a handler thread (not from signal context): waiting for the lock is safe.
-    let list = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
-    for p in list.iter() {
-        let _ = fs::remove_file(p);
     }
 }

@@ -3,6 +3,7 @@
 
 mod binary;
 mod file;
+mod write;
 
 use std::path::PathBuf;
 
@@ -11,13 +12,15 @@ use serde::{Deserialize, Serialize};
 use super::entities::*;
 
 pub use binary::MAGIC;
-pub use file::{Head, MAX_LINE, remove_unfinished};
+pub use file::{Head, MAX_LINE};
+pub use write::remove_unfinished;
 
 /// The two file formats. Reading tells them apart by their first bytes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
     /// MessagePack records in a zstd frame: the store's format and the default for files
-    /// (a tenth of the JSON Lines size, read three times as fast).
+    /// (a tenth of the JSON Lines size; a ready graph in 60–70% of the time, measured at 100k
+    /// and 1M users).
     #[default]
     Compact,
     /// JSON Lines: the documented interchange format, readable with `jq`.
