@@ -129,6 +129,7 @@ fn main() {
     }
     // The same keystrokes through the search index alone, to see what the explorer adds.
     let mut model: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
+    let mut found = vec![0; queries.len()];
     for _ in 0..15 {
         let mut prev = Vec::new();
         for (i, q) in queries.iter().enumerate() {
@@ -140,11 +141,12 @@ fn main() {
                     .search_within(&data.graph, q, Some(Kind::User), &prev)
             };
             model[i].push(start.elapsed());
+            found[i] = prev.len();
         }
     }
-    for (q, times) in queries.iter().zip(model) {
+    for ((q, times), n) in queries.iter().zip(model).zip(found) {
         println!(
-            "  search index alone, query {q:<7}            median {}",
+            "  search index alone, query {q:<7}            median {}  ({n} hits)",
             fmt(median(times))
         );
     }

@@ -14,7 +14,14 @@ pub(super) const RANK_MAX: u64 = (1 << RANK_BITS) - 1;
 /// Fuzzy ranks: the proxy-only ones follow every re-ranked one.
 pub(super) const PROXY_ONLY: u64 = 1 << 33;
 /// Id prefixes follow every name prefix.
-pub(super) const ID_PREFIX: u64 = 1 << 20;
+pub(super) const ID_PREFIX: u64 = 1 << 33;
+/// Within a tier, e-mail matches follow every name and username match.
+pub(super) const EMAIL: u64 = 1 << 32;
+
+/// The rank bits that order fields within a tier.
+pub(super) fn field_class(field: Field) -> u64 {
+    if field == Field::Email { EMAIL } else { 0 }
+}
 
 pub(super) fn key(tier: Tier, rank: u64, e: u32, field: Field) -> u64 {
     (tier as u64) << TIER_SHIFT

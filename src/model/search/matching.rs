@@ -68,8 +68,15 @@ impl Unit for char {
     }
 }
 
-/// The cheap fuzzy score (higher is better), or `None` if `q` is no subsequence of `t`: the
-/// shortest window ending at the earliest full match (fzf v1), scored like Skim's linear
+/// Whether unit `i` of `t` starts a word.
+#[inline]
+fn head<T: Unit>(t: &[T], i: usize) -> bool {
+    i == 0 || !t.get(i - 1).is_some_and(|p| p.is_word())
+}
+
+/// The cheap fuzzy score (higher is better), or `None` if `q` is no subsequence of `t` that
+/// begins at a word start (so "ma" finds Maria and Thomas-Mann, not every "…m…a…"): the
+/// shortest window ending at the earliest such match (fzf v1), scored like Skim's linear
 /// matcher: 16 per matched unit, 8 at a word start (doubled for the first), 4 when consecutive,
 /// -3 to open a gap and -1 per skipped unit.
 pub(super) fn proxy_score<T: Unit>(t: &[T], q: &[T]) -> Option<i64> {
@@ -81,7 +88,7 @@ pub(super) fn proxy_score<T: Unit>(t: &[T], q: &[T]) -> Option<i64> {
     let mut qi = 0;
     let mut end = t.len();
     for (i, &c) in t.iter().enumerate() {
-        if c == q[qi] {
+        if c == q[qi] && (qi > 0 || head(t, i)) {
             qi += 1;
             if qi == m {
                 end = i;
@@ -94,7 +101,7 @@ pub(super) fn proxy_score<T: Unit>(t: &[T], q: &[T]) -> Option<i64> {
     }
     let mut start = end;
     while qi > 0 {
-        if t[start] == q[qi - 1] {
+        if t[start] == q[qi - 1] && (qi > 1 || head(t, start)) {
             qi -= 1;
             if qi == 0 {
                 break;
@@ -163,6 +170,21 @@ pub(super) fn lowest_above(bits: u64, p: Option<u32>) -> Option<u32> {
     (m != 0).then(|| m.trailing_zeros())
 }
 
+/// The eight bytes of `t` from `at`, little-endian, zero past its end.
+#[inline]
+fn load(t: &[u8], at: usize) -> u64 {
+    match t.get(at..at + 8) {
+        // Indexing a slice known to hold eight bytes: one load, no call to memcpy.
+        Some(c) => u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
+        None => t
+            .get(at..)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .fold(0, |acc, &b| acc << 8 | u64::from(b)),
+    }
+}
+
 /// Longer queries take the byte-wise path (they match few fields anyway).
 pub(super) const SHORT_QUERY: usize = 16;
 
@@ -174,40 +196,52 @@ pub(super) fn match_short(t: &[u8], q: &[u8]) -> Option<Match> {
         return match_bytes(t, q);
     }
     let mut words = [0u64; 8];
-    let chunks = t.chunks_exact(8);
-    let tail = chunks.remainder();
-    let mut n = 0;
-    for (w, chunk) in words.iter_mut().zip(chunks) {
-        *w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        n += 1;
-    }
-    if !tail.is_empty() {
-        let last = tail
-            .iter()
-            .rev()
-            .fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        if let Some(w) = words.get_mut(n) {
-            *w = last;
-            n += 1;
-        }
+    let n = t.len().div_ceil(8);
+    for (k, w) in words[..n].iter_mut().enumerate() {
+        *w = load(t, 8 * k);
     }
     let words = &words[..n];
     let valid = (!0u64).checked_shr(64 - t.len() as u32).unwrap_or(0);
     let mut bits = [0u64; SHORT_QUERY];
-    let (mut sub, mut end) = (valid, None);
+    // `sub`: where the substring can start; `end`: the greedy leftmost subsequence that starts
+    // at a word start, so far (`None` with `fuzzy` false: there is none).
+    let (mut sub, mut end, mut fuzzy) = (valid, None, true);
     for (i, &c) in q.iter().enumerate() {
-        let b = words
+        let mut b = words
             .iter()
             .enumerate()
             .fold(0, |acc, (k, &w)| acc | eq_bits(w, c) << (8 * k))
             & valid;
-        // Greedy leftmost subsequence: no next position, no match at all.
-        end = Some(lowest_above(b, end)?);
         sub &= b >> i;
+        if i == 0 {
+            // The subsequence starts at a word start; the substring anywhere.
+            let mut starts = 0;
+            let mut rest = b;
+            while rest != 0 {
+                let p = rest.trailing_zeros() as usize;
+                if head(t, p) {
+                    starts |= 1 << p;
+                }
+                rest &= rest - 1;
+            }
+            b = starts;
+        }
+        if fuzzy {
+            match lowest_above(b, end) {
+                Some(p) => end = Some(p),
+                None => fuzzy = false,
+            }
+        }
+        if !fuzzy && sub == 0 {
+            return None;
+        }
         bits[i] = b;
     }
     if sub != 0 {
         return Some(Match::At(sub.trailing_zeros() as usize));
+    }
+    if !fuzzy {
+        return None;
     }
     // The latest start of a match ending at `end`, then score forward from it.
     let mut start = end?;
@@ -222,9 +256,8 @@ pub(super) fn match_short(t: &[u8], q: &[u8]) -> Option<Match> {
         } else {
             lowest_above(b, prev)?
         };
-        let head = pos == 0 || !t.get(pos as usize - 1).is_some_and(|p| p.is_word());
         score += 16
-            + match (head, i) {
+            + match (head(t, pos as usize), i) {
                 (false, _) => 0,
                 (true, 0) => 16,
                 (true, _) => 8,
@@ -246,6 +279,11 @@ pub(super) struct Query {
     pub(super) folded: String,
     pub(super) chars: Vec<char>,
     pub(super) mask: u64,
+    /// The query names an e-mail domain ('@'): e-mail fields are matched whole. Otherwise only
+    /// their local part is, or a shared domain would match everyone.
+    pub(super) at: bool,
+    /// Two words or more: each word on its own, so they match in any order and across fields.
+    pub(super) words: Vec<Query>,
 }
 
 impl Query {
@@ -255,11 +293,17 @@ impl Query {
             return None;
         }
         let folded = fold(raw);
+        let mut words: Vec<Query> = Vec::new();
+        if raw.split_whitespace().nth(1).is_some() {
+            words = raw.split_whitespace().filter_map(Query::new).collect();
+        }
         Some(Query {
             raw: raw.to_owned(),
             chars: folded.chars().collect(),
             mask: mask_of(folded.as_bytes()),
+            at: folded.contains('@'),
             folded,
+            words,
         })
     }
 }

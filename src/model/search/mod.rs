@@ -249,7 +249,17 @@ impl SearchIndex {
             self.text.truncate(start);
             return;
         }
-        self.masks.push(mask_of(&self.text.as_bytes()[start..]));
+        let mut mask = mask_of(&self.text.as_bytes()[start..]);
+        if field == Field::Email {
+            // Matched on its local part unless the query has an '@' (see `Query::at`); a local
+            // part that repeats another field (the username, usually) is never matched alone.
+            let bytes = &self.text.as_bytes()[start..];
+            let local = bytes.split(|&b| b == b'@').next().unwrap_or(bytes);
+            let own = self.ent_fields.last().copied().unwrap_or(0) as usize..self.fields.len();
+            let repeats = own.into_iter().any(|f| self.field_bytes(f) == local);
+            mask = if repeats { 0 } else { mask_of(local) };
+        }
+        self.masks.push(mask);
         self.fields.push(field);
         self.starts.push(self.text.len() as u32);
     }

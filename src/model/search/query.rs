@@ -72,11 +72,15 @@ impl SearchIndex {
         let refined = fuzzy.len().min(REFINE);
         for k in &mut fuzzy[..refined] {
             let (e, field) = (key_entity(*k), key_field(*k));
-            let Some(t) = self.field_of(e, field).map(|f| self.field_str(f)) else {
+            let Some(mut t) = self.field_of(e, field).map(|f| self.field_str(f)) else {
                 continue;
             };
+            if field == Field::Email && !q.at {
+                t = t.split('@').next().unwrap_or(t);
+            }
             if let Some(s) = self.scorer.score(t, &q.folded) {
-                *k = key(Tier::Fuzzy, fuzzy_rank(s, t.len(), field), e, field);
+                let rank = fuzzy_rank(s, t.len(), field) | field_class(field);
+                *k = key(Tier::Fuzzy, rank, e, field);
             }
         }
         fuzzy[..refined].sort_unstable();
@@ -115,9 +119,27 @@ impl SearchIndex {
         part
     }
 
-    /// One entity's best field for the query, as a key (fuzzy: with its proxy rank).
+    /// One entity's best field for the query, as a key (fuzzy: with its proxy rank). A query of
+    /// several words also matches when every word matches somewhere in the entity, in any order,
+    /// ranked as its worst word.
     #[inline]
     fn eval(&self, q: &Query, e: u32) -> Option<u64> {
+        let whole = self.eval_phrase(q, e);
+        if q.words.is_empty() {
+            return whole;
+        }
+        let mut worst = 0;
+        for w in &q.words {
+            match self.eval_phrase(w, e) {
+                Some(k) => worst = worst.max(k),
+                None => return whole,
+            }
+        }
+        Some(whole.map_or(worst, |k| k.min(worst)))
+    }
+
+    #[inline]
+    fn eval_phrase(&self, q: &Query, e: u32) -> Option<u64> {
         let first = *self.ent_fields.get(e as usize)? as usize;
         let end = *self.ent_fields.get(e as usize + 1)? as usize;
         let qb = q.folded.as_bytes();
@@ -126,18 +148,27 @@ impl SearchIndex {
         let spans = self.starts.get(first..=end)?.windows(2);
         let masks = self.masks.get(first..end)?;
         for (f, (span, &mask)) in (first..).zip(spans.zip(masks)) {
-            if mask & q.mask != q.mask {
+            let field = self.fields[f];
+            // An e-mail's mask covers its local part only.
+            let whole_email = q.at && field == Field::Email;
+            if mask & q.mask != q.mask && !whole_email {
                 continue;
             }
-            let t = self
+            let mut t = self
                 .text
                 .as_bytes()
                 .get(span[0] as usize..span[1] as usize)
                 .unwrap_or(&[]);
+            let mut cut = false;
+            if field == Field::Email && !q.at {
+                if let Some(at) = t.iter().position(|&b| b == b'@') {
+                    (t, cut) = (&t[..at], true);
+                }
+            }
             let found = if !ascii {
                 // Substrings are byte-exact in UTF-8; subsequences must be char-wise.
                 find_bytes(t, qb).map(Match::At).or_else(|| {
-                    let t: Vec<char> = self.field_str(f).chars().collect();
+                    let t: Vec<char> = String::from_utf8_lossy(t).chars().collect();
                     proxy_score(&t, &q.chars).map(Match::Fuzzy)
                 })
             } else if qb.len() == 1 || best.is_some_and(|b| b.0 < Tier::Fuzzy) {
@@ -148,10 +179,9 @@ impl SearchIndex {
             } else {
                 match_bytes(t, qb)
             };
-            let field = self.fields[f];
             let (tier, rank) = match found {
                 None => continue,
-                Some(Match::At(0)) if t.len() == qb.len() => (Tier::Exact, field.penalty()),
+                Some(Match::At(0)) if t.len() == qb.len() && !cut => (Tier::Exact, field.penalty()),
                 Some(Match::At(0)) => (Tier::Prefix, len_rank(t.len(), field)),
                 Some(Match::At(pos)) => {
                     let mid_word = t.get(pos - 1).is_some_and(|b| b.is_word());
@@ -162,6 +192,7 @@ impl SearchIndex {
                 }
                 Some(Match::Fuzzy(s)) => (Tier::Fuzzy, PROXY_ONLY | fuzzy_rank(s, t.len(), field)),
             };
+            let rank = rank | field_class(field);
             if best.is_none_or(|b| (tier, rank) < (b.0, b.1)) {
                 best = Some((tier, rank, field));
             }
@@ -274,7 +305,30 @@ impl SearchIndex {
                 origin.push(i);
             }
         }
-        let matched: Vec<usize> = match folded.find(&q) {
+        // An e-mail is matched on its local part unless the query has an '@'.
+        let searched = match (hit.field, q.contains('@')) {
+            (Field::Email, false) => folded.split('@').next().unwrap_or(&folded),
+            _ => folded.as_str(),
+        };
+        let mut matched = self.phrase_positions(searched, &q);
+        if matched.is_empty() {
+            // Words in any order: each word's own.
+            for word in q.split_whitespace() {
+                matched.extend(self.phrase_positions(searched, word));
+            }
+            matched.sort_unstable();
+        }
+        let mut out: Vec<usize> = matched
+            .iter()
+            .filter_map(|&i| origin.get(i).copied())
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// Char positions of `q` in `folded`: the first substring, else the scorer's subsequence.
+    fn phrase_positions(&self, folded: &str, q: &str) -> Vec<usize> {
+        match folded.find(q) {
             Some(at) => {
                 let start = folded.get(..at).map_or(0, |s| s.chars().count());
                 (start..start + q.chars().count()).collect()
@@ -284,14 +338,8 @@ impl SearchIndex {
                 if folded.len() > limit {
                     return Vec::new();
                 }
-                self.scorer.positions(&folded, &q).unwrap_or_default()
+                self.scorer.positions(folded, q).unwrap_or_default()
             }
-        };
-        let mut out: Vec<usize> = matched
-            .iter()
-            .filter_map(|&i| origin.get(i).copied())
-            .collect();
-        out.dedup();
-        out
+        }
     }
 }
