@@ -16,6 +16,8 @@ mod apps;
 mod company;
 mod fixed;
 mod gateways;
+mod later;
+pub use later::later;
 mod names;
 mod orgchart;
 mod people;
@@ -27,6 +29,8 @@ mod tests;
 mod tests_access;
 #[cfg(test)]
 mod tests_audit;
+#[cfg(test)]
+mod tests_diff;
 #[cfg(test)]
 mod tests_rules;
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod address;
 pub mod audit;
+pub mod diff;
 pub mod entities;
 pub mod explain;
 pub mod graph;
