@@ -29,11 +29,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `pingscope export | head` closes the pipe early: that is not an error.
-            if err
-                .chain()
-                .filter_map(|e| e.downcast_ref::<std::io::Error>())
-                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            if err.chain().any(broken_pipe) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("pingscope: {}", one_line(&err));
@@ -84,5 +80,18 @@ fn on_signals() {
                 std::process::exit(128 + sig);
             }
         });
+    }
+}
+
+/// A closed output pipe, however wrapped: the CSV writer hands it back inside an `io::Error` of
+/// another kind.
+fn broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io.kind() == std::io::ErrorKind::BrokenPipe
+            || io.get_ref().is_some_and(|inner| broken_pipe(inner));
+    }
+    match e.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+        Some(csv::ErrorKind::Io(io)) => io.kind() == std::io::ErrorKind::BrokenPipe,
+        _ => false,
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use super::{export, login};
+use super::{diff, export, login};
 use crate::source::SourceArgs;
 
 #[derive(Parser, Debug)]
@@ -84,6 +84,48 @@ pub enum Command {
         #[arg(long, hide = true)]
         peak_rss: bool,
     },
+    /// What changed between two snapshots of one environment: access gained and lost by each
+    /// user, worker app and gateway, with the chain and what broke; entities added, removed,
+    /// changed.
+    #[command(
+        after_help = "Examples:\n  pingscope diff before.pscope after.pscope\n  pingscope diff @2 --only roles,applications --json\n  pingscope diff @2 @latest --user alice.nguyen --format csv"
+    )]
+    Diff {
+        /// The older snapshot: a file, or a stored one (@latest, @2, ...: see `pingscope snapshots`).
+        old: PathBuf,
+        /// The newer one; default: the newest stored snapshot of OLD's environment.
+        new: Option<PathBuf>,
+        /// Same as --format json.
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+        /// Keep only these kinds of access: applications, roles, groups (comma-separated).
+        #[arg(long, value_delimiter = ',', value_parser = diff::parse_only)]
+        only: Vec<crate::model::diff::ItemKind>,
+        /// Keep only this user's changes (id, username or e-mail).
+        #[arg(long)]
+        user: Option<String>,
+        /// Keep only the changes of this application (id or name): its own roles, and who gained
+        /// or lost it.
+        #[arg(long)]
+        app: Option<String>,
+    },
+    /// Two people side by side (the onboarding check): the groups, roles at a scope and
+    /// applications one has and the other has not, each with its chain, and the group
+    /// membership that would close each gap.
+    Compare {
+        /// The user to check (id, username or e-mail).
+        user: String,
+        /// The teammate to compare her with.
+        other: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: diff::Format,
+        #[arg(long, value_delimiter = ',', value_parser = diff::parse_only)]
+        only: Vec<crate::model::diff::ItemKind>,
+    },
     /// Snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
@@ -145,6 +187,10 @@ pub enum DemoCommand {
         /// compact (MessagePack in zstd) or jsonl (JSON Lines).
         #[arg(long, default_value = "compact", value_name = "FORMAT")]
         format: crate::model::snapshot::Format,
+        /// The same environment thirty days later: people joined, left, moved teams; groups,
+        /// role assignments and access control changed (to try `pingscope diff`).
+        #[arg(long)]
+        later: bool,
     },
 }
 

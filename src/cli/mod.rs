@@ -1,6 +1,8 @@
 //! The scripting CLI. stdout carries only results; diagnostics go to stderr.
 
 pub mod audit;
+mod compare;
+pub mod diff;
 pub mod export;
 pub mod human;
 pub mod live;
@@ -233,6 +235,30 @@ pub fn run(cli: Cli) -> Result<()> {
                 eprintln!("peak_rss_kib={}", peak_rss_kib().unwrap_or(0));
             }
         }
+        Command::Diff {
+            old,
+            new,
+            json,
+            format,
+            only,
+            user,
+            app,
+        } => {
+            let format = if json { diff::Format::Json } else { format };
+            let filter = diff::Filter { only, user, app };
+            diff::run(&mut out, &cli.source, &old, new.as_deref(), &filter, format)?;
+        }
+        Command::Compare {
+            user,
+            other,
+            json,
+            format,
+            only,
+        } => {
+            let format = if json { diff::Format::Json } else { format };
+            let graph = load_graph(&cli.source)?;
+            compare::run(&mut out, &graph, &user, &other, &only, format)?;
+        }
         Command::Snapshots { json } => snapshots(&mut out, json)?,
         Command::Login(args) => {
             login::login(
@@ -270,9 +296,13 @@ pub fn run(cli: Cli) -> Result<()> {
             seed,
             out: file,
             format,
+            later,
         }) => {
             let params = generate_params(users, groups, apps, seed);
-            let snapshot = demo::generate(&params);
+            let mut snapshot = demo::generate(&params);
+            if later {
+                snapshot = demo::later(&snapshot, seed);
+            }
             snapshot
                 .write(&file, format)
                 .wrap_err("cannot save the generated environment")?;

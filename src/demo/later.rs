@@ -1,7 +1,7 @@
 //! A later look at a generated environment: thirty days of the changes an access review meets
 //! (people joining, leaving, moving teams, being disabled; groups nested and un-nested, created
 //! and deleted; role assignments granted and revoked, to people, groups, worker apps and
-//! gateways; an application's access control tightened and another's opened), deterministic for
+//! gateways; an application's access control tightened and another's widened), deterministic for
 //! a seed. `demo generate --later` writes it; the diff's tests compare against it.
 
 use std::collections::{HashMap, HashSet};
@@ -249,42 +249,37 @@ fn reassign(s: &mut Snapshot, r: &mut Rng, touched: usize) {
     }
 }
 
-/// One group-ruled application gains a group, one open application becomes admins-only.
+/// Access control tightened on one group-ruled application (a listed group dropped) and
+/// widened on another (a group added).
 fn reapply(s: &mut Snapshot, r: &mut Rng) {
     let ruled: Vec<usize> = (0..s.applications.len())
         .filter(|&a| {
             s.applications[a]
                 .access_control
                 .as_ref()
-                .is_some_and(|ac| ac.group.is_some())
+                .and_then(|ac| ac.group.as_ref())
+                .is_some_and(|g| g.groups.len() >= 2)
         })
         .collect();
-    if let (Some(i), Some(g)) = (pick(r, &ruled), pick(r, &s.groups)) {
-        let id = s.groups[g].id.clone();
-        if let Some(group) = s.applications[ruled[i]]
+    fn groups(s: &mut Snapshot, a: usize) -> Option<&mut Vec<Ref>> {
+        s.applications[a]
             .access_control
             .as_mut()
             .and_then(|ac| ac.group.as_mut())
-        {
-            group.groups.push(Ref { id });
+            .map(|g| &mut g.groups)
+    }
+    if let Some(i) = pick(r, &ruled) {
+        if let Some(listed) = groups(s, ruled[i]) {
+            listed.pop();
         }
     }
-    let open: Vec<usize> = (0..s.applications.len())
-        .filter(|&a| {
-            let app = &s.applications[a];
-            app.access_control
-                .as_ref()
-                .is_none_or(|ac| ac.group.is_none() && ac.role.is_none())
-                && !app.nobody_signs_on()
-        })
-        .collect();
-    if let Some(i) = pick(r, &open) {
-        s.applications[open[i]].access_control = Some(AccessControl {
-            role: Some(RoleAccess {
-                kind: RoleRule::AdminUsersOnly,
-            }),
-            group: None,
-        });
+    if let (Some(i), Some(g)) = (pick(r, &ruled), pick(r, &s.groups)) {
+        let id = s.groups[g].id.clone();
+        if let Some(listed) = groups(s, ruled[i]) {
+            if !listed.iter().any(|x| x.id == id) {
+                listed.push(Ref { id });
+            }
+        }
     }
 }
 

@@ -292,7 +292,7 @@ fn load_live(
 }
 
 /// The environment the flags or the profile name, without touching the keyring.
-fn configured_environment(args: &SourceArgs) -> Result<Option<String>> {
+pub fn configured_environment(args: &SourceArgs) -> Result<Option<String>> {
     if let Some(e) = &args.live.environment_id {
         return Ok(Some(e.clone()));
     }

@@ -42,7 +42,7 @@ pub enum Hinge {
 impl Hinge {
     /// "membership in Engineering removed" for a loss, "... added" for a gain.
     pub fn describe(&self, change: Change) -> String {
-        let lost = change == Change::Lost;
+        let lost = matches!(change, Change::Lost | Change::Extra);
         let (gone, new) = ("removed", "added");
         let verb = if lost { gone } else { new };
         match self {

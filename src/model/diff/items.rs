@@ -249,8 +249,8 @@ impl<'g> Common<'g> {
         items: &Items,
     ) -> AccessChange {
         let side = match change {
-            Change::Gained => Side::New,
-            Change::Lost => Side::Old,
+            Change::Gained | Change::Missing => Side::New,
+            Change::Lost | Change::Extra => Side::Old,
         };
         let (g, other) = match side {
             Side::Old => (self.old, self.new),
@@ -349,6 +349,7 @@ impl<'g> Common<'g> {
             scope_label: raw_scope.map(|s| g.scope_label(s)),
             path: paths.into_iter().next().unwrap_or_default(),
             hinge,
+            fix: None,
             weight,
         }
     }

@@ -7,6 +7,7 @@
 //! applications differ (the property tests compare with `Access::compute` on every user). Only
 //! the changes get chains, so two 100,000-user snapshots compare in about a second.
 
+mod compare;
 mod entities;
 mod hinge;
 mod items;
@@ -15,6 +16,7 @@ mod tests;
 
 use std::collections::HashMap;
 
+pub use compare::compare_users;
 pub use entities::{Changed, EntityChanges, Named, Set};
 pub use hinge::Hinge;
 
@@ -28,6 +30,10 @@ use items::{Common, Items};
 pub enum Change {
     Gained,
     Lost,
+    /// `compare`: the other user has it, the user compared does not (the subject is the other).
+    Missing,
+    /// `compare`: the user compared has it, the other does not.
+    Extra,
 }
 
 impl Change {
@@ -35,6 +41,8 @@ impl Change {
         match self {
             Change::Gained => "gained",
             Change::Lost => "lost",
+            Change::Missing => "missing",
+            Change::Extra => "extra",
         }
     }
 }
@@ -112,6 +120,8 @@ pub struct AccessChange {
     pub path: Path,
     /// The first hop of `path` that the other snapshot lacks, when one does.
     pub hinge: Option<Hinge>,
+    /// `compare`, for a missing item: the one group whose direct membership would give it.
+    pub fix: Option<Named>,
     /// Rank for "what matters most": admin roles of non-human subjects, admin roles, apps open
     /// to admins only, other applications, groups (lower first).
     pub weight: u8,
@@ -121,8 +131,8 @@ impl AccessChange {
     /// The graph `path` indexes: the newer for a gain, the older for a loss.
     pub fn side<'g>(&self, old: &'g Graph, new: &'g Graph) -> &'g Graph {
         match self.change {
-            Change::Gained => new,
-            Change::Lost => old,
+            Change::Gained | Change::Missing => new,
+            Change::Lost | Change::Extra => old,
         }
     }
 
