@@ -208,14 +208,15 @@ pub fn change_csv(c: &AccessChange, old: &Graph, new: &Graph) -> [String; 12] {
     ]
 }
 
-/// The diff in the chosen format.
+/// The diff in the chosen format. Text shows the entity changes unless `entities` is false
+/// (a diff narrowed to one user or application); JSON always has them.
 pub fn write(
     out: &mut impl Write,
     d: &Diff,
     kept: &[usize],
-    old: &Graph,
-    new: &Graph,
+    (old, new): (&Graph, &Graph),
     format: Format,
+    entities: bool,
 ) -> io::Result<()> {
     let changes = kept.iter().filter_map(|&i| d.changes.get(i));
     match format {
@@ -236,7 +237,7 @@ pub fn write(
             }
             csv.flush()?;
         }
-        Format::Text => text(out, d, kept, old, new)?,
+        Format::Text => text(out, d, kept, (old, new), entities)?,
     }
     Ok(())
 }
@@ -271,8 +272,8 @@ fn text(
     out: &mut impl Write,
     d: &Diff,
     kept: &[usize],
-    old: &Graph,
-    new: &Graph,
+    (old, new): (&Graph, &Graph),
+    entities: bool,
 ) -> io::Result<()> {
     let changes: Vec<&AccessChange> = kept.iter().filter_map(|&i| d.changes.get(i)).collect();
     let gained = changes
@@ -294,8 +295,9 @@ fn text(
     )?;
     writeln!(
         out,
-        "{gained} gained, {} lost, by {subjects} subjects",
-        changes.len() - gained
+        "{gained} gained, {} lost, by {subjects} subject{}",
+        changes.len() - gained,
+        if subjects == 1 { "" } else { "s" }
     )?;
     let mut last: Option<(SubjectKind, &crate::model::Id)> = None;
     for c in &changes {
@@ -306,7 +308,7 @@ fn text(
         }
         writeln!(out, "  {}", change_line(c, old, new))?;
     }
-    if !d.entities.is_empty() {
+    if entities && !d.entities.is_empty() {
         writeln!(out)?;
         writeln!(out, "entities")?;
         for (key, set) in d.entities.sets() {
@@ -348,5 +350,6 @@ pub fn run(
     let d = diff::diff(&old, &new);
     let kept = keep(&d, &old, &new, filter)?;
     // A closed pipe (`| head`) stays an io::Error for `main` to recognise.
-    Ok(write(out, &d, &kept, &old, &new, format)?)
+    let entities = filter.user.is_none() && filter.app.is_none();
+    Ok(write(out, &d, &kept, (&old, &new), format, entities)?)
 }

@@ -234,9 +234,16 @@ fn reassign(s: &mut Snapshot, r: &mut Rng, touched: usize) {
     let workers: Vec<usize> = (0..s.applications.len())
         .filter(|&a| s.applications[a].is_worker())
         .collect();
-    if let (Some(i), Some(a)) = (pick(r, &workers), grant(r)) {
+    if let Some(i) = pick(r, &workers) {
         let app = &mut s.applications[workers[i]];
-        app.role_assignments.get_or_insert_with(Vec::new).push(a);
+        let held = app.role_assignments.get_or_insert_with(Vec::new);
+        // A role at a scope it does not hold yet.
+        let fresh = (0..16).filter_map(|_| grant(r)).find(|a| {
+            !held
+                .iter()
+                .any(|h| h.role.id == a.role.id && h.scope.id == a.scope.id)
+        });
+        held.extend(fresh);
     }
     if let Some(gw) = s
         .gateways
