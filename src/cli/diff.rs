@@ -171,41 +171,11 @@ fn entities_json(e: &EntityChanges) -> Value {
     Value::Object(out)
 }
 
-pub const CSV_HEADER: [&str; 12] = [
-    "change",
-    "subject_kind",
-    "subject_id",
-    "subject_name",
-    "kind",
-    "target_id",
-    "target_name",
-    "scope_type",
-    "scope_id",
-    "scope",
-    "cause",
-    "path",
-];
+pub use crate::model::diff::CSV_HEADER;
 
 /// One change as a CSV record (cells that could run as formulas are quoted).
 pub fn change_csv(c: &AccessChange, old: &Graph, new: &Graph) -> [String; 12] {
-    let g = c.side(old, new);
-    [
-        c.change.as_str().to_owned(),
-        c.subject.noun().to_owned(),
-        c.subject_id.to_string(),
-        csv_cell(&c.subject_name),
-        c.kind.noun().to_owned(),
-        c.target_id.to_string(),
-        csv_cell(&c.target_name),
-        c.scope.as_ref().map(|s| s.kind.clone()).unwrap_or_default(),
-        c.scope
-            .as_ref()
-            .map(|s| s.id.to_string())
-            .unwrap_or_default(),
-        csv_cell(c.scope_label.as_deref().unwrap_or("")),
-        csv_cell(&c.cause().unwrap_or_default()),
-        csv_cell(&c.path.render(g, |s| s.to_owned())),
-    ]
+    c.record(old, new).map(|cell| csv_cell(&cell))
 }
 
 /// The diff in the chosen format. Text shows the entity changes unless `entities` is false
@@ -242,26 +212,8 @@ pub fn write(
     Ok(())
 }
 
-/// `+ role Identity Data Admin at environment Acme: alice → Security (direct member) → ...`
 pub fn change_line(c: &AccessChange, old: &Graph, new: &Graph) -> String {
-    let g = c.side(old, new);
-    let scope = c
-        .scope_label
-        .as_ref()
-        .map(|s| format!(" at {}", sanitize(s)))
-        .unwrap_or_default();
-    let chain = c.path.render(g, |s| sanitize(s).into_owned());
-    let what = format!("{} {}{scope}", c.kind.noun(), sanitize(&c.target_name));
-    match (c.change, c.cause()) {
-        (Change::Gained | Change::Missing, Some(cause)) => {
-            format!("+ {what}: {} ({chain})", sanitize(&cause))
-        }
-        (Change::Gained | Change::Missing, None) => format!("+ {what}: {chain}"),
-        (Change::Lost | Change::Extra, Some(cause)) => {
-            format!("- {what}: {}; was {chain}", sanitize(&cause))
-        }
-        (Change::Lost | Change::Extra, None) => format!("- {what}: was {chain}"),
-    }
+    c.line(old, new, |s| sanitize(s).into_owned())
 }
 
 fn stamp(g: &Graph) -> String {

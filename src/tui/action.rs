@@ -56,6 +56,14 @@ pub enum Action {
     SetFilter(String),
     /// Write what is on screen to this file (`.json` for JSON, else CSV).
     ExportTo(String),
+    /// Compare the data shown with an earlier snapshot (`@2`, a file): the Changes view.
+    Diff(String),
+    /// Open the Changes view (the newest diff or comparison).
+    Changes,
+    /// Mark the selected user, to compare others with her.
+    Mark,
+    /// Compare the selected user with the marked one.
+    Compare,
 
     #[serde(skip)]
     Char(char),
@@ -106,6 +114,9 @@ pub enum Action {
     /// A line for the footer (from a task: "wrote access.csv").
     #[serde(skip)]
     Message(String),
+    /// A diff built in the background, against the data it was asked for (by identity).
+    #[serde(skip)]
+    ChangesReady(Arc<Data>, Handover<super::changes::Changes>, bool),
 }
 
 pub use crate::source::Progress;
@@ -174,6 +185,10 @@ pub enum Effect {
         generation: u64,
         job: super::lists::SearchJob,
     },
+    /// Compare the data shown with the snapshot `reference` names; report with `ChangesReady`.
+    Diff { reference: String },
+    /// Compare two loads (the one before a reload, the one after); report with `ChangesReady`.
+    DiffData { old: Arc<Data>, new: Arc<Data> },
     /// Search every kind for the finder (within `within` when narrowing); report with
     /// `Found(generation, ..)`.
     Find {

@@ -9,7 +9,7 @@ use crate::model::text::csv_cell;
 
 use super::action::{Effect, Handover};
 use super::lists::{ListView, Note, target_name};
-use super::state::{Data, Overlay, State};
+use super::state::{Data, ListSpec, Overlay, State};
 use super::why::WhyView;
 
 pub fn target_id(graph: &Graph, t: Target) -> String {
@@ -145,34 +145,56 @@ fn render(
             let Some(l) = list else {
                 return Err("no list is open".into());
             };
-            let rows = (0..l.len())
-                .filter_map(|i| l.row(i))
-                .map(|r| {
-                    let note = match &r.note {
-                        Note::None => String::new(),
-                        Note::Reason(x) => x.clone(),
-                        Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
-                    };
-                    vec![
-                        r.target.kind.label().to_owned(),
-                        target_id(g, r.target),
-                        target_name(g, r.target),
-                        note,
-                    ]
-                })
-                .collect();
-            let stem: String = l
-                .title
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-                .collect();
-            let stem = stem.trim_matches('-').chars().take(40).collect::<String>();
-            (
-                format!("pingscope-{stem}"),
-                vec!["kind", "id", "name", "how"],
-                rows,
-            )
+            if let ListSpec::Changes(c) = &l.spec {
+                // The records of `pingscope diff --format csv`, in the order shown.
+                let rows = (0..l.len())
+                    .filter_map(|i| l.row(i))
+                    .filter_map(|r| match r.note {
+                        Note::Change(i) => c.0.items.get(i as usize),
+                        _ => None,
+                    })
+                    .map(|it| it.record.to_vec())
+                    .collect();
+                (
+                    "pingscope-changes".into(),
+                    crate::model::diff::CSV_HEADER.to_vec(),
+                    rows,
+                )
+            } else {
+                let rows = (0..l.len())
+                    .filter_map(|i| l.row(i))
+                    .map(|r| {
+                        let note = match &r.note {
+                            Note::None => String::new(),
+                            Note::Reason(x) => x.clone(),
+                            Note::Who(i) => {
+                                l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default()
+                            }
+                            Note::Change(i) => {
+                                l.change(*i).map(|c| c.line.clone()).unwrap_or_default()
+                            }
+                        };
+                        vec![
+                            r.target.kind.label().to_owned(),
+                            target_id(g, r.target),
+                            target_name(g, r.target),
+                            note,
+                        ]
+                    })
+                    .collect();
+                let stem: String = l
+                    .title
+                    .to_lowercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                let stem = stem.trim_matches('-').chars().take(40).collect::<String>();
+                (
+                    format!("pingscope-{stem}"),
+                    vec!["kind", "id", "name", "how"],
+                    rows,
+                )
+            }
         }
     };
     let contents = if ext == "json" {

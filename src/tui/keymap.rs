@@ -55,6 +55,9 @@ const DEFAULTS: &[(&str, Action)] = &[
     ("e", Action::Export),
     ("y", Action::Yank),
     ("r", Action::Reload),
+    ("C", Action::Changes),
+    ("m", Action::Mark),
+    ("c", Action::Compare),
 ];
 
 /// A key's name as people read it: "enter" is "Enter", "ctrl-p" is "Ctrl-P".
@@ -102,6 +105,10 @@ pub fn describe(a: &Action) -> String {
         Action::Export => "export what is on screen (CSV)",
         Action::Yank => "copy the selected id (OSC 52)",
         Action::Reload => "reload the data in the background",
+        Action::Changes => "changes: what the last diff or comparison found",
+        Action::Mark => "mark the selected user (to compare)",
+        Action::Compare => "compare the selected user with the marked one",
+        Action::Diff(r) => return format!("compare with snapshot {r}"),
         Action::Lens(l) => return format!("open lens {l}"),
         Action::Command(c) => return format!("run :{c}"),
         _ => "",

@@ -24,6 +24,8 @@ pub enum Note {
     Reason(String),
     /// The index of the entry in the who-has-what answer.
     Who(u32),
+    /// The index of the change in the Changes view (`ListSpec::Changes`).
+    Change(u32),
 }
 
 /// Where a who-has-what answer came from; kept whole so "how" and "why" are computed only for
@@ -305,8 +307,35 @@ impl ListView {
                 let (src, rows, title) = WhoSrc::build(graph, *of)?;
                 (Kind::User, title, rows, Some(src))
             }
+            ListSpec::Changes(c) => {
+                // A change whose subject and target are both gone from the data shown has no
+                // row to stand on: the title counts them.
+                let rows: Vec<Row> = (0u32..)
+                    .zip(&c.0.items)
+                    .filter_map(|(i, it)| {
+                        Some(Row {
+                            target: it.subject.or(it.target)?,
+                            note: Note::Change(i),
+                        })
+                    })
+                    .collect();
+                let unseen = c.0.items.len() - rows.len();
+                let mut title = format!("{} · {}", c.0.title, c.0.summary);
+                if unseen > 0 {
+                    title.push_str(&format!(" · {unseen} about entities gone"));
+                }
+                (Kind::User, title, rows, None)
+            }
         };
         Some(ListView::new(spec, kind, title, rows, who))
+    }
+
+    /// Change `i` of a Changes list.
+    pub fn change(&self, i: u32) -> Option<&super::changes::Item> {
+        match &self.spec {
+            ListSpec::Changes(c) => c.0.items.get(i as usize),
+            _ => None,
+        }
     }
 
     pub fn lens(&self) -> Option<Lens> {

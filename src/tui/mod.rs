@@ -5,6 +5,7 @@
 //! stale result is dropped. The terminal is restored on exit, on error and on panic.
 
 pub mod action;
+pub mod changes;
 pub mod config;
 pub mod detail;
 pub mod export;
@@ -19,6 +20,8 @@ pub mod why;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_changes;
 #[cfg(test)]
 mod tests_rules;
 #[cfg(test)]
@@ -283,6 +286,31 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                     });
                 }
             }
+            Effect::Diff { reference } => {
+                if let Some(data) = data.clone() {
+                    let tx = tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let a = match diff_with(&data, &reference) {
+                            Ok(c) => Action::ChangesReady(data, action::Handover::new(c), true),
+                            Err(e) => Action::Message(format!("diff failed: {e}")),
+                        };
+                        let _ = tx.send(a);
+                    });
+                }
+            }
+            Effect::DiffData { old, new } => {
+                let tx = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let against = if old.stored {
+                        "the stored snapshot"
+                    } else {
+                        "the previous load"
+                    };
+                    let title = update::changes_title(against, &old.graph);
+                    let c = changes::Changes::diff(&old.graph, &new.graph, &new.graph, title);
+                    let _ = tx.send(Action::ChangesReady(new, action::Handover::new(c), false));
+                });
+            }
             Effect::Clipboard(text) => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(osc52(&text).as_bytes());
@@ -290,6 +318,25 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
             }
         }
     }
+}
+
+/// The data shown against the snapshot `reference` names (`@2`, `@latest`, a file), as a
+/// Changes view; an error in one line.
+fn diff_with(data: &Data, reference: &str) -> std::result::Result<changes::Changes, String> {
+    let g = &data.graph;
+    let path = if reference.starts_with('@') {
+        let store = crate::source::Store::open(false)
+            .ok_or_else(|| format!("{reference}: there is no local store (it is turned off)"))?;
+        let env = g.environment.id.as_ref().map(ToString::to_string);
+        store.resolve(reference, env.as_deref())?
+    } else {
+        std::path::PathBuf::from(reference)
+    };
+    let snapshot = crate::source::seal::read(&path).map_err(|e| e.to_string())?;
+    let other = Graph::build(snapshot);
+    crate::model::diff::check_same_environment(&other, g)?;
+    let title = update::changes_title(reference, &other);
+    Ok(changes::Changes::diff(&other, g, g, title))
 }
 
 /// Whether the explorer owns the terminal (raw mode, alternate screen).

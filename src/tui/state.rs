@@ -8,6 +8,7 @@ use crate::model::search::SearchIndex;
 use crate::model::{Kind, Target};
 
 use super::action::Progress;
+use super::changes::ChangesRef;
 use super::detail::Detail;
 use super::jobs::Latest;
 use super::keymap::Keymap;
@@ -55,6 +56,8 @@ pub enum Focus {
 pub enum NavItem {
     Kind(Kind),
     Lens(Lens),
+    /// The Changes view, once a diff or a comparison has been made.
+    Changes,
 }
 
 impl NavItem {
@@ -74,6 +77,8 @@ pub enum ListSpec {
     Lens(Lens),
     /// Every user who has this role, group or application, with how.
     Who(Target),
+    /// What changed between two looks, or what two users differ in.
+    Changes(ChangesRef),
 }
 
 /// A place in the history.
@@ -155,6 +160,13 @@ pub struct State {
     pub quit: bool,
     /// How many days without sign-on make a user stale (lenses).
     pub stale_days: u32,
+    /// The newest diff or comparison, for the navigator's Changes entry.
+    pub changes: Option<ChangesRef>,
+    /// The user marked (`m`) to compare others with (`c`).
+    pub marked: Option<Target>,
+    /// The last complete data shown (a finished load, or the stored snapshot shown while one
+    /// runs): what a finished reload is compared with.
+    pub base: Option<Arc<Data>>,
 }
 
 impl State {
@@ -185,6 +197,9 @@ impl State {
             theme,
             quit: false,
             stale_days: 90,
+            changes: None,
+            marked: None,
+            base: None,
         }
     }
 

@@ -21,6 +21,10 @@ use super::theme::Theme;
 use super::update::update;
 use super::{action_for_key, ui};
 
+pub(super) fn demo_snapshot() -> Snapshot {
+    Snapshot::from_bytes(DEMO_SNAPSHOT, Path::new("demo")).expect("demo asset")
+}
+
 pub(super) fn demo_data() -> Arc<Data> {
     static DATA: OnceLock<Arc<Data>> = OnceLock::new();
     DATA.get_or_init(|| {

@@ -140,7 +140,69 @@ impl AccessChange {
     pub fn cause(&self) -> Option<String> {
         self.hinge.as_ref().map(|h| h.describe(self.change))
     }
+
+    /// One line, every name through `clean`: `+ role Identity Data Admin at environment Acme:
+    /// assignment ... added (alice → Security (direct member) → ...)`, or for a loss
+    /// `- ...: membership in Engineering removed; was alice → ...`.
+    pub fn line(&self, old: &Graph, new: &Graph, clean: impl Fn(&str) -> String) -> String {
+        let g = self.side(old, new);
+        let scope = self
+            .scope_label
+            .as_ref()
+            .map(|s| format!(" at {}", clean(s)))
+            .unwrap_or_default();
+        let chain = self.path.render(g, &clean);
+        let what = format!("{} {}{scope}", self.kind.noun(), clean(&self.target_name));
+        let gain = matches!(self.change, Change::Gained | Change::Missing);
+        match (gain, self.cause()) {
+            (true, Some(cause)) => format!("+ {what}: {} ({chain})", clean(&cause)),
+            (true, None) => format!("+ {what}: {chain}"),
+            (false, Some(cause)) => format!("- {what}: {}; was {chain}", clean(&cause)),
+            (false, None) => format!("- {what}: was {chain}"),
+        }
+    }
+
+    /// The change as a CSV record under [`CSV_HEADER`], unescaped (writers guard the cells).
+    pub fn record(&self, old: &Graph, new: &Graph) -> [String; 12] {
+        let g = self.side(old, new);
+        [
+            self.change.as_str().to_owned(),
+            self.subject.noun().to_owned(),
+            self.subject_id.to_string(),
+            self.subject_name.clone(),
+            self.kind.noun().to_owned(),
+            self.target_id.to_string(),
+            self.target_name.clone(),
+            self.scope
+                .as_ref()
+                .map(|s| s.kind.clone())
+                .unwrap_or_default(),
+            self.scope
+                .as_ref()
+                .map(|s| s.id.to_string())
+                .unwrap_or_default(),
+            self.scope_label.clone().unwrap_or_default(),
+            self.cause().unwrap_or_default(),
+            self.path.render(g, |s| s.to_owned()),
+        ]
+    }
 }
+
+/// The columns of a change as CSV (`diff --format csv`, the explorer's export of Changes).
+pub const CSV_HEADER: [&str; 12] = [
+    "change",
+    "subject_kind",
+    "subject_id",
+    "subject_name",
+    "kind",
+    "target_id",
+    "target_name",
+    "scope_type",
+    "scope_id",
+    "scope",
+    "cause",
+    "path",
+];
 
 /// Everything that differs between two snapshots.
 #[derive(Clone, Debug, Default)]

@@ -12,7 +12,7 @@ use crate::model::text::sanitize;
 use crate::model::{Kind, Target};
 use crate::tui::detail::{as_of, before};
 use crate::tui::lists::{ListView, Note, Row, Sort, target_name};
-use crate::tui::state::{Focus, State};
+use crate::tui::state::{Focus, ListSpec, State};
 
 use unicode_width::UnicodeWidthStr;
 
@@ -40,6 +40,7 @@ fn note(g: &Graph, l: &ListView, r: &Row, now: i64) -> String {
     let text = match &r.note {
         Note::None => g.summary(r.target),
         Note::Reason(x) => x.clone(),
+        Note::Change(i) => l.change(*i).map(|c| c.line.clone()).unwrap_or_default(),
         Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
     };
     match sort_value(g, l.sort, r.target, now) {
@@ -97,7 +98,13 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         .map(|r| sanitize(&target_name(g, r.target)).width())
         .max()
         .unwrap_or(8);
-    let name_w = widest.clamp(8, (w * 3 / 5).max(8)).min(w.saturating_sub(2));
+    // A change's line is what a Changes list is about: its subject's name gives way first.
+    let most = if matches!(l.spec, ListSpec::Changes(_)) {
+        w / 3
+    } else {
+        w * 3 / 5
+    };
+    let name_w = widest.clamp(8, most.max(8)).min(w.saturating_sub(2));
     let note_w = w.saturating_sub(name_w + 3);
     let mut lines = Vec::with_capacity(h);
     for i in l.offset..(l.offset + h).min(l.len()) {

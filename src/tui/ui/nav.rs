@@ -31,6 +31,15 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
                 format!("{marker}{} {n}", pad(name, room))
             }
             NavItem::Lens(l) => format!("{marker}{}", l.title()),
+            NavItem::Changes => {
+                let n = s
+                    .changes
+                    .as_ref()
+                    .map_or(0, |c| c.0.items.len())
+                    .to_string();
+                let room = w.saturating_sub(2 + n.len() + 1);
+                format!("{marker}{} {n}", pad("Changes", room))
+            }
         };
         let style = if i == s.nav_sel && s.focus == Focus::Nav {
             s.theme.selected

@@ -116,6 +116,7 @@ fn crumb(s: &State, loc: &Location) -> String {
         ListSpec::Kind(k) => k.title().to_owned(),
         ListSpec::Lens(l) => l.title().to_owned(),
         ListSpec::Who(t) => format!("who has {}", sanitize(&target_name(g, *t))),
+        ListSpec::Changes(c) => c.0.title.clone(),
     };
     match loc.selected {
         Some(t) if !matches!(loc.spec, ListSpec::Who(_)) => {

@@ -167,6 +167,10 @@ const COMMANDS: &[&str] = &[
     "export pingscope.csv",
     "export pingscope.json",
     "lens ",
+    "diff @2",
+    "changes",
+    "mark",
+    "compare",
     "who",
     "sort",
     "reload",
@@ -201,6 +205,15 @@ pub fn command(line: &str) -> Result<Action, String> {
         "filter" => Action::SetFilter(arg),
         "export" => Action::ExportTo(arg),
         "lens" => Action::Lens(arg),
+        "diff" if arg.is_empty() => {
+            return Err(
+                "diff needs a snapshot: :diff @2 (see `pingscope snapshots`) or :diff FILE".into(),
+            );
+        }
+        "diff" => Action::Diff(arg),
+        "changes" => Action::Changes,
+        "mark" => Action::Mark,
+        "compare" => Action::Compare,
         "who" => Action::WhoHas,
         "sort" => Action::CycleSort,
         "reload" => Action::Reload,

@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use crate::model::Target;
 
+mod changes;
 mod input;
 mod nav;
 
+pub use changes::title as changes_title;
 pub use input::{FINDER_MAX, completions, find};
 use nav::{back, forward};
 pub use nav::{current_location, goto, jump, jump_to_target, location};
@@ -81,6 +83,12 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
             s.message = Some(m);
             return Vec::new();
         }
+        Action::ChangesReady(data, changes, show) => {
+            if let Some(c) = changes.take() {
+                changes::ready(s, &data, c, show);
+            }
+            return Vec::new();
+        }
         Action::LoadRequests(generation, r) => {
             if let Some(l) = s.loading.as_mut().filter(|l| l.generation == generation) {
                 l.requests = Some(r);
@@ -108,7 +116,7 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Loaded(generation, data) => {
             if s.load_gen.is_current(generation) {
-                install(s, data);
+                install(s, data, true);
             }
             return Vec::new();
         }
@@ -119,7 +127,9 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
                 .is_some_and(|l| l.generation == generation && seq > l.partial);
             if fresh {
                 let keep = s.loading.take();
-                install(s, data);
+                // The stored snapshot shown while a load runs is complete; partial loads are not.
+                let complete = data.stored;
+                install(s, data, complete);
                 s.loading = keep.map(|l| Loading { partial: seq, ..l });
             }
             return Vec::new();
@@ -176,8 +186,10 @@ pub fn start_load_with(s: &mut State, force: bool) -> Vec<Effect> {
     vec![Effect::Load { generation, force }]
 }
 
-fn install(s: &mut State, data: Arc<Data>) {
-    let here = current_location(s);
+fn install(s: &mut State, data: Arc<Data>, complete: bool) {
+    // A Changes view indexes the data it was built on: not carried over.
+    let here = current_location(s).filter(|l| !matches!(l.spec, ListSpec::Changes(_)));
+    changes::installed(s, &data, complete);
     s.data = Some(data);
     s.loading = None;
     // New data: the list and the detail are rebuilt from it, at the same place.
@@ -254,6 +266,13 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::Reload => return start_load_with(s, true),
+        Action::Changes => changes::open(s),
+        Action::Mark => changes::mark(s),
+        Action::Compare => changes::compare(s),
+        Action::Diff(reference) => {
+            s.message = Some(format!("comparing with {reference}…"));
+            return vec![Effect::Diff { reference }];
+        }
         Action::Lens(key) => match crate::model::audit::Lens::from_key(&key) {
             Some(l) => jump(s, location(ListSpec::Lens(l), None, Focus::List)),
             None => s.message = Some(format!("no lens {key}")),
@@ -301,6 +320,10 @@ fn step(s: &mut State, delta: isize) {
             let spec = match s.nav[s.nav_sel] {
                 NavItem::Kind(k) => ListSpec::Kind(k),
                 NavItem::Lens(l) => ListSpec::Lens(l),
+                NavItem::Changes => match &s.changes {
+                    Some(c) => ListSpec::Changes(c.clone()),
+                    None => return,
+                },
             };
             if s.list.as_ref().map(|l| &l.spec) != Some(&spec) {
                 goto(s, location(spec, None, Focus::Nav));
@@ -407,6 +430,10 @@ fn why(s: &mut State) {
                     }
                     Some(v)
                 }
+                Note::Change(i) => l.change(*i).and_then(|_| match &l.spec {
+                    ListSpec::Changes(c) => c.0.why(*i as usize),
+                    _ => None,
+                }),
                 Note::None => None,
             }
         }),

@@ -71,6 +71,7 @@ pub fn goto(s: &mut State, loc: Location) {
     if let Some(i) = s.nav.iter().position(|n| match (n, &loc.spec) {
         (NavItem::Kind(a), ListSpec::Kind(b)) => a == b,
         (NavItem::Lens(a), ListSpec::Lens(b)) => a == b,
+        (NavItem::Changes, ListSpec::Changes(_)) => true,
         _ => false,
     }) {
         s.nav_sel = i;
