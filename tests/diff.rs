@@ -70,7 +70,8 @@ fn s(p: &Path) -> &str {
 fn the_json_contract_holds_every_change_of_the_model() {
     let p = pair(600);
     let v = run_json(&["diff", s(&p.old), s(&p.new), "--json"]);
-    let d = diff(&p.graphs.0, &p.graphs.1);
+    let (old, new) = (&p.graphs.0, &p.graphs.1);
+    let d = diff(old, new);
     let changes = v["changes"].as_array().unwrap();
     assert_eq!(changes.len(), d.changes.len());
     assert!(changes.len() > 50, "{}", changes.len());
@@ -82,10 +83,10 @@ fn the_json_contract_holds_every_change_of_the_model() {
     assert_ne!(v["from"]["takenAt"], v["to"]["takenAt"]);
     for (c, m) in changes.iter().zip(&d.changes) {
         assert_eq!(c["change"], m.change.as_str());
-        assert_eq!(c["subject"]["id"], m.subject_id.to_string());
+        assert_eq!(c["subject"]["id"], m.subject_id(old, new).to_string());
         assert_eq!(c["subject"]["kind"], m.subject.noun());
         assert_eq!(c["kind"], m.kind.noun());
-        assert_eq!(c["target"]["id"], m.target_id.to_string());
+        assert_eq!(c["target"]["id"], m.target_id(old, new).to_string());
         let path = c["path"].as_array().unwrap();
         assert_eq!(path[0]["id"], c["subject"]["id"]);
         assert_eq!(path.last().unwrap()["id"], c["target"]["id"]);
@@ -143,7 +144,7 @@ fn filters_keep_kinds_one_user_or_one_application_and_csv_has_the_same_rows() {
     assert!(kept.iter().all(|c| c["kind"] != "group"));
 
     let who = d.changes.iter().find(|c| c.change == Change::Lost).unwrap();
-    let name = who.subject_name.clone();
+    let name = who.subject_name(&p.graphs.0, &p.graphs.1);
     let v = run_json(&["diff", s(&p.old), s(&p.new), "--json", "--user", &name]);
     let mine = v["changes"].as_array().unwrap();
     assert!(!mine.is_empty());
@@ -160,13 +161,13 @@ fn filters_keep_kinds_one_user_or_one_application_and_csv_has_the_same_rows() {
         s(&p.new),
         "--json",
         "--app",
-        &app.target_id.to_string(),
+        &app.target_id(&p.graphs.0, &p.graphs.1).to_string(),
     ]);
     let about = v["changes"].as_array().unwrap();
     assert!(
         about
             .iter()
-            .all(|c| c["target"]["id"] == app.target_id.to_string())
+            .all(|c| c["target"]["id"] == app.target_id(&p.graphs.0, &p.graphs.1).to_string())
     );
 
     let out = pingscope()

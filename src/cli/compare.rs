@@ -19,14 +19,13 @@ fn user(g: &Graph, key: &str) -> Result<UserIx> {
 /// One line: `- application Jira: bob.smith → Engineering (direct member) → Jira (...); join Engineering`.
 fn line(g: &Graph, c: &AccessChange) -> String {
     let scope = c
-        .scope_label
-        .as_ref()
-        .map(|s| format!(" at {}", sanitize(s)))
+        .scope_label(g, g)
+        .map(|s| format!(" at {}", sanitize(&s)))
         .unwrap_or_default();
     let mut s = format!(
         "{} {}{scope}: {}",
         c.kind.noun(),
-        sanitize(&c.target_name),
+        sanitize(&c.target_name(g, g)),
         c.path.render(g, |s| sanitize(s).into_owned())
     );
     match (&c.fix, c.change) {

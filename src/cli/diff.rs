@@ -108,12 +108,12 @@ pub fn keep(d: &Diff, old: &Graph, new: &Graph, f: &Filter) -> Result<Vec<usize>
         .filter(|(_, c)| f.only.is_empty() || f.only.contains(&c.kind))
         .filter(|(_, c)| {
             user.as_ref()
-                .is_none_or(|u| c.subject == SubjectKind::User && c.subject_id == *u)
+                .is_none_or(|u| c.subject == SubjectKind::User && c.subject_id(old, new) == *u)
         })
         .filter(|(_, c)| {
             app.as_ref().is_none_or(|a| {
-                (c.subject == SubjectKind::Application && c.subject_id == *a)
-                    || (c.kind == ItemKind::Application && c.target_id == *a)
+                (c.subject == SubjectKind::Application && c.subject_id(old, new) == *a)
+                    || (c.kind == ItemKind::Application && c.target_id(old, new) == *a)
             })
         })
         .map(|(i, _)| i)
@@ -136,13 +136,14 @@ pub fn change_json(c: &AccessChange, old: &Graph, new: &Graph) -> Value {
     let g = c.side(old, new);
     let mut v = json!({
         "change": c.change.as_str(),
-        "subject": {"kind": c.subject.noun(), "id": c.subject_id.to_string(), "name": c.subject_name},
+        "subject": {"kind": c.subject.noun(), "id": c.subject_id(old, new).to_string(), "name": c.subject_name(old, new)},
         "kind": c.kind.noun(),
-        "target": {"id": c.target_id.to_string(), "name": c.target_name},
+        "target": {"id": c.target_id(old, new).to_string(), "name": c.target_name(old, new)},
         "path": path_view(g, &c.path),
     });
-    if let Some(s) = &c.scope {
-        v["scope"] = json!({"type": s.kind, "id": s.id.to_string(), "label": c.scope_label});
+    if let Some(s) = c.scope(old, new) {
+        v["scope"] =
+            json!({"type": s.kind, "id": s.id.to_string(), "label": c.scope_label(old, new)});
     }
     if let Some(cause) = c.cause() {
         v["cause"] = json!(cause);
@@ -232,12 +233,14 @@ fn text(
         .iter()
         .filter(|c| c.change == Change::Gained)
         .count();
-    let subjects = {
-        let mut v: Vec<(SubjectKind, &crate::model::Id)> =
-            changes.iter().map(|c| (c.subject, &c.subject_id)).collect();
-        v.dedup();
-        v.len()
-    };
+    // Changes come grouped by subject: one heading per run.
+    let ids: Vec<(SubjectKind, crate::model::Id)> = changes
+        .iter()
+        .map(|c| (c.subject, c.subject_id(old, new)))
+        .collect();
+    let mut distinct = ids.clone();
+    distinct.dedup();
+    let subjects = distinct.len();
     writeln!(
         out,
         "{}: {} → {}",
@@ -251,12 +254,11 @@ fn text(
         changes.len() - gained,
         if subjects == 1 { "" } else { "s" }
     )?;
-    let mut last: Option<(SubjectKind, &crate::model::Id)> = None;
-    for c in &changes {
-        if last != Some((c.subject, &c.subject_id)) {
+    for (i, c) in changes.iter().enumerate() {
+        if i == 0 || ids.get(i) != ids.get(i - 1) {
             writeln!(out)?;
-            writeln!(out, "{} {}", c.subject.noun(), sanitize(&c.subject_name))?;
-            last = Some((c.subject, &c.subject_id));
+            let name = c.subject_name(old, new);
+            writeln!(out, "{} {}", c.subject.noun(), sanitize(&name))?;
         }
         writeln!(out, "  {}", change_line(c, old, new))?;
     }

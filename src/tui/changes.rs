@@ -114,12 +114,14 @@ impl Changes {
             .iter()
             .map(|c| {
                 let g = c.side(old, new);
-                let subject = shown.target_by_id(subject_kind(c.subject), &c.subject_id);
-                let target = shown.target_by_id(item_kind(c.kind), &c.target_id);
+                let subject_id = c.subject_id(old, new);
+                let subject = shown.target_by_id(subject_kind(c.subject), &subject_id);
+                let target = shown.target_by_id(item_kind(c.kind), &c.target_id(old, new));
                 let mut line = c.line(old, new, clean);
                 if subject.is_none() {
                     // The row shows the target's name: say whose change it is.
-                    line = format!("{} {}: {line}", c.subject.noun(), clean(&c.subject_name));
+                    let name = c.subject_name(old, new);
+                    line = format!("{} {}: {line}", c.subject.noun(), clean(&name));
                 }
                 if let Some(f) = &c.fix {
                     line.push_str(&format!(" · joining {} would close it", clean(&f.name)));
@@ -145,7 +147,7 @@ impl Changes {
                         "{} {} {}",
                         c.change.as_str(),
                         c.kind.noun(),
-                        clean(&c.target_name)
+                        clean(&c.target_name(old, new))
                     ),
                     line,
                     cause: c.cause().map(|x| clean(&x)),

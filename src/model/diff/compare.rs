@@ -27,13 +27,15 @@ pub fn compare_users(g: &Graph, user: UserIx, other: UserIx) -> Vec<AccessChange
             _ => Change::Extra,
         };
         if c.change == Change::Missing {
-            c.fix = fix(g, &eg, c).map(|gi| Named {
-                id: g.group(gi).id.clone(),
-                name: g.group(gi).name.clone(),
+            c.fix = fix(g, &eg, c).map(|gi| {
+                Box::new(Named {
+                    id: g.group(gi).id.clone(),
+                    name: g.group(gi).name.clone(),
+                })
             });
         }
     }
-    out.sort_by(|a, b| (a.change, a.kind, &a.target_name).cmp(&(b.change, b.kind, &b.target_name)));
+    out.sort_by_cached_key(|c| (c.change, c.kind, c.target_name(g, g)));
     out
 }
 

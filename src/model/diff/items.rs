@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::hinge::{self, Hinge};
-use super::{AccessChange, Change, IdMap, ItemKind, RoleScope, Subject, SubjectKind};
+use super::hinge;
+use super::{AccessChange, Change, IdMap, ItemKind, Subject, SubjectKind};
 use crate::model::access::{self, EffectiveGroups, RoleGrant};
 use crate::model::entities::Id;
 use crate::model::explain::{Link, Node, Path};
@@ -256,101 +256,50 @@ impl<'g> Common<'g> {
             Side::Old => (self.old, self.new),
             Side::New => (self.new, self.old),
         };
-        let (kind, subject_id, subject_name, start) = match subject {
-            Subject::User(o, n) => {
-                let u = pick(side, o, n);
-                let user = u.map(|u| g.user(u));
-                (
-                    SubjectKind::User,
-                    user.map(|u| u.id.clone()),
-                    user.map(|u| u.username.to_string()),
-                    u.map(Node::User),
-                )
-            }
-            Subject::App(o, n) => {
-                let a = pick(side, o, n);
-                let app = a.map(|a| g.app(a));
-                (
-                    SubjectKind::Application,
-                    app.map(|a| a.id.clone()),
-                    app.map(|a| a.name.clone()),
-                    a.map(Node::App),
-                )
-            }
-            Subject::Gateway(o, n) => {
-                let gw = pick(side, o, n);
-                let gate = gw.map(|x| g.gateway(x));
-                (
-                    SubjectKind::Gateway,
-                    gate.map(|x| x.id.clone()),
-                    gate.map(|x| x.name.clone()),
-                    gw.map(Node::Gateway),
-                )
-            }
+        let (kind, start) = match subject {
+            Subject::User(o, n) => (SubjectKind::User, pick(side, o, n).map(Node::User)),
+            Subject::App(o, n) => (SubjectKind::Application, pick(side, o, n).map(Node::App)),
+            Subject::Gateway(o, n) => (SubjectKind::Gateway, pick(side, o, n).map(Node::Gateway)),
         };
         let start = start.map(Path::start).unwrap_or_default();
         let eg = items.eg.as_ref();
-        let (item_kind, target_id, target_name, paths, assignment) = match item.how {
+        let (item_kind, paths) = match item.how {
             How::Group(gi) => {
                 let path = eg.and_then(|eg| eg.path_to(gi)).unwrap_or(start);
-                let grp = g.group(gi);
-                (
-                    ItemKind::Group,
-                    grp.id.clone(),
-                    grp.name.clone(),
-                    vec![path],
-                    None,
-                )
+                (ItemKind::Group, vec![path])
             }
             How::Role(grant) => {
                 let path = match eg {
                     Some(eg) => access::role_path(g, eg, grant),
                     None => start,
                 };
-                let (id, name) = role_names(g, grant.assignment);
-                (ItemKind::Role, id, name, vec![path], Some(grant.assignment))
+                (ItemKind::Role, vec![path])
             }
             How::OwnRole(a) => {
                 let mut path = start;
                 path.push(access::role_node(g, a), Link::Assigned(a));
-                let (id, name) = role_names(g, a);
-                (ItemKind::Role, id, name, vec![path], Some(a))
+                (ItemKind::Role, vec![path])
             }
             How::App(a) => {
                 let paths = match eg {
                     Some(eg) => access::decide(g, a, eg, &items.roles).paths(g, eg),
                     None => Vec::new(),
                 };
-                let app = g.app(a);
-                (
-                    ItemKind::Application,
-                    app.id.clone(),
-                    app.name.clone(),
-                    paths,
-                    None,
-                )
+                (ItemKind::Application, paths)
             }
         };
-        let hinge: Option<Hinge> = paths.iter().find_map(|p| hinge::find(g, other, p));
-        let weight = weight(g, kind, &item.how);
-        let raw_scope = assignment.map(|a| &g.assignment(a).raw.scope);
+        let hinge = paths.iter().find_map(|p| hinge::find(g, other, p));
+        // Exact capacity: a diff can hold hundreds of thousands of chains.
+        let mut path = paths.into_iter().next().unwrap_or_default();
+        path.0.shrink_to_fit();
         AccessChange {
             change,
             subject: kind,
-            subject_id: subject_id.unwrap_or_else(|| Id::new("")),
-            subject_name: subject_name.unwrap_or_default(),
             kind: item_kind,
-            target_id,
-            target_name,
-            scope: raw_scope.map(|s| RoleScope {
-                kind: s.kind.as_str().to_owned(),
-                id: s.id.clone(),
-            }),
-            scope_label: raw_scope.map(|s| g.scope_label(s)),
-            path: paths.into_iter().next().unwrap_or_default(),
-            hinge,
+            weight: weight(g, kind, &item.how),
+            path,
+            hinge: hinge.map(Box::new),
             fix: None,
-            weight,
         }
     }
 }
@@ -360,11 +309,6 @@ fn pick<T>(side: Side, old: Option<T>, new: Option<T>) -> Option<T> {
         Side::Old => old,
         Side::New => new,
     }
-}
-
-fn role_names(g: &Graph, a: AssignIx) -> (Id, String) {
-    let node = access::role_node(g, a);
-    (g.node_id(&node), g.node_name(&node))
 }
 
 /// What matters most first: admin roles of non-human subjects, then of users, then

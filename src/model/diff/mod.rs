@@ -101,30 +101,24 @@ pub struct RoleScope {
     pub id: Id,
 }
 
-/// One piece of effective access gained or lost.
+/// One piece of effective access gained or lost. Small on purpose (a diff can hold hundreds of
+/// thousands): who and what are the first and last hops of `path`, read through the accessors.
 #[derive(Clone, PartialEq, Debug)]
 pub struct AccessChange {
     pub change: Change,
     pub subject: SubjectKind,
-    pub subject_id: Id,
-    pub subject_name: String,
     pub kind: ItemKind,
-    pub target_id: Id,
-    pub target_name: String,
-    /// Roles only.
-    pub scope: Option<RoleScope>,
-    /// Where the role is (roles only): "environment Acme", "population Staff", ...
-    pub scope_label: Option<String>,
+    /// Rank for "what matters most": admin roles of non-human subjects, admin roles, apps open
+    /// to admins only, other roles, applications, groups (lower first).
+    pub weight: u8,
     /// The chain in the snapshot where the access holds: the newer for a gain, the older for a
-    /// loss. Its nodes index that snapshot's graph ([`AccessChange::side`]).
+    /// loss, from the subject to the target. Its nodes index that snapshot's graph
+    /// ([`AccessChange::side`]).
     pub path: Path,
     /// The first hop of `path` that the other snapshot lacks, when one does.
-    pub hinge: Option<Hinge>,
+    pub hinge: Option<Box<Hinge>>,
     /// `compare`, for a missing item: the one group whose direct membership would give it.
-    pub fix: Option<Named>,
-    /// Rank for "what matters most": admin roles of non-human subjects, admin roles, apps open
-    /// to admins only, other applications, groups (lower first).
-    pub weight: u8,
+    pub fix: Option<Box<Named>>,
 }
 
 impl AccessChange {
@@ -134,6 +128,58 @@ impl AccessChange {
             Change::Gained | Change::Missing => new,
             Change::Lost | Change::Extra => old,
         }
+    }
+
+    fn end(&self, old: &Graph, new: &Graph, last: bool) -> (Id, String) {
+        let g = self.side(old, new);
+        let hop = if last {
+            self.path.hops().last()
+        } else {
+            self.path.hops().first()
+        };
+        hop.map_or((Id::new(""), String::new()), |h| {
+            (g.node_id(&h.node), g.node_name(&h.node))
+        })
+    }
+
+    pub fn subject_id(&self, old: &Graph, new: &Graph) -> Id {
+        self.end(old, new, false).0
+    }
+
+    /// A user's username, an application's or gateway's name.
+    pub fn subject_name(&self, old: &Graph, new: &Graph) -> String {
+        self.end(old, new, false).1
+    }
+
+    pub fn target_id(&self, old: &Graph, new: &Graph) -> Id {
+        self.end(old, new, true).0
+    }
+
+    pub fn target_name(&self, old: &Graph, new: &Graph) -> String {
+        self.end(old, new, true).1
+    }
+
+    /// The role assignment that grants a role (roles only).
+    fn assignment(&self) -> Option<crate::model::graph::AssignIx> {
+        match self.path.hops().last()?.link? {
+            crate::model::explain::Link::Assigned(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Roles only: the scope's type as the API spells it, and its id.
+    pub fn scope(&self, old: &Graph, new: &Graph) -> Option<RoleScope> {
+        let s = &self.side(old, new).assignment(self.assignment()?).raw.scope;
+        Some(RoleScope {
+            kind: s.kind.as_str().to_owned(),
+            id: s.id.clone(),
+        })
+    }
+
+    /// Roles only: where the role is ("environment Acme", "population Staff", ...).
+    pub fn scope_label(&self, old: &Graph, new: &Graph) -> Option<String> {
+        let g = self.side(old, new);
+        Some(g.scope_label(&g.assignment(self.assignment()?).raw.scope))
     }
 
     /// What made the difference, in a few words ("membership in Engineering removed").
@@ -147,12 +193,12 @@ impl AccessChange {
     pub fn line(&self, old: &Graph, new: &Graph, clean: impl Fn(&str) -> String) -> String {
         let g = self.side(old, new);
         let scope = self
-            .scope_label
-            .as_ref()
-            .map(|s| format!(" at {}", clean(s)))
+            .scope_label(old, new)
+            .map(|s| format!(" at {}", clean(&s)))
             .unwrap_or_default();
         let chain = self.path.render(g, &clean);
-        let what = format!("{} {}{scope}", self.kind.noun(), clean(&self.target_name));
+        let target = self.target_name(old, new);
+        let what = format!("{} {}{scope}", self.kind.noun(), clean(&target));
         let gain = matches!(self.change, Change::Gained | Change::Missing);
         match (gain, self.cause()) {
             (true, Some(cause)) => format!("+ {what}: {} ({chain})", clean(&cause)),
@@ -165,23 +211,20 @@ impl AccessChange {
     /// The change as a CSV record under [`CSV_HEADER`], unescaped (writers guard the cells).
     pub fn record(&self, old: &Graph, new: &Graph) -> [String; 12] {
         let g = self.side(old, new);
+        let (subject_id, subject_name) = self.end(old, new, false);
+        let (target_id, target_name) = self.end(old, new, true);
+        let scope = self.scope(old, new);
         [
             self.change.as_str().to_owned(),
             self.subject.noun().to_owned(),
-            self.subject_id.to_string(),
-            self.subject_name.clone(),
+            subject_id.to_string(),
+            subject_name,
             self.kind.noun().to_owned(),
-            self.target_id.to_string(),
-            self.target_name.clone(),
-            self.scope
-                .as_ref()
-                .map(|s| s.kind.clone())
-                .unwrap_or_default(),
-            self.scope
-                .as_ref()
-                .map(|s| s.id.to_string())
-                .unwrap_or_default(),
-            self.scope_label.clone().unwrap_or_default(),
+            target_id.to_string(),
+            target_name,
+            scope.as_ref().map(|s| s.kind.clone()).unwrap_or_default(),
+            scope.as_ref().map(|s| s.id.to_string()).unwrap_or_default(),
+            self.scope_label(old, new).unwrap_or_default(),
             self.cause().unwrap_or_default(),
             self.path.render(g, |s| s.to_owned()),
         ]
@@ -244,109 +287,109 @@ pub fn check_same_environment(old: &Graph, new: &Graph) -> Result<(), String> {
 /// [`check_same_environment`]).
 pub fn diff(old: &Graph, new: &Graph) -> Diff {
     let common = Common::new(old, new);
-    let mut changes = Vec::new();
-    // Users, in the newer snapshot's order, then those only in the older one.
-    let mut o_items = Items::default();
-    let mut n_items = Items::default();
+    let mut runs = Runs::default();
+    let (mut o_items, mut n_items) = (Items::default(), Items::default());
+    // Users of the newer snapshot, then those only in the older one.
     for (ix, u) in new.users.iter().enumerate() {
-        let nu = UserIx(ix as u32);
+        let (ou, nu) = (old.user_by_id(&u.id), UserIx(ix as u32));
         common.user_items(new, nu, items::Side::New, &mut n_items);
-        match old.user_by_id(&u.id) {
+        match ou {
             Some(ou) => common.user_items(old, ou, items::Side::Old, &mut o_items),
             None => o_items.clear(),
         }
-        compare(
-            &common,
-            Subject::User(old.user_by_id(&u.id), Some(nu)),
-            &o_items,
-            &n_items,
-            &mut changes,
-        );
+        runs.add(&common, Subject::User(ou, Some(nu)), &o_items, &n_items);
     }
     for (ix, u) in old.users.iter().enumerate() {
         if new.user_by_id(&u.id).is_none() {
             let ou = UserIx(ix as u32);
             common.user_items(old, ou, items::Side::Old, &mut o_items);
             n_items.clear();
-            compare(
-                &common,
-                Subject::User(Some(ou), None),
-                &o_items,
-                &n_items,
-                &mut changes,
-            );
+            runs.add(&common, Subject::User(Some(ou), None), &o_items, &n_items);
         }
     }
     // Worker applications and gateways: their own admin roles.
-    let mut apps: Vec<(Option<AppIx>, Option<AppIx>)> = new
-        .apps
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (old.app_by_id(&a.id), Some(AppIx(i as u32))))
-        .collect();
-    apps.extend(
-        (0..old.apps.len() as u32)
-            .map(AppIx)
-            .filter(|&a| new.app_by_id(&old.app(a).id).is_none())
-            .map(|a| (Some(a), None)),
+    let apps = pairs(
+        new.apps.len(),
+        old.apps.len(),
+        |i| old.app_by_id(&new.apps[i].id).map(|a| a.ix()),
+        |i| new.app_by_id(&old.apps[i].id).is_some(),
     );
     for (o, n) in apps {
+        let (o, n) = (o.map(|i| AppIx(i as u32)), n.map(|i| AppIx(i as u32)));
         common.app_items(old, o, items::Side::Old, &mut o_items);
         common.app_items(new, n, items::Side::New, &mut n_items);
-        compare(
-            &common,
-            Subject::App(o, n),
-            &o_items,
-            &n_items,
-            &mut changes,
-        );
+        runs.add(&common, Subject::App(o, n), &o_items, &n_items);
     }
-    let mut gateways: Vec<(Option<GatewayIx>, Option<GatewayIx>)> = new
-        .gateways
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (old.gateway_by_id(&g.id), Some(GatewayIx(i as u32))))
-        .collect();
-    gateways.extend(
-        (0..old.gateways.len() as u32)
-            .map(GatewayIx)
-            .filter(|&g| new.gateway_by_id(&old.gateway(g).id).is_none())
-            .map(|g| (Some(g), None)),
+    let gateways = pairs(
+        new.gateways.len(),
+        old.gateways.len(),
+        |i| old.gateway_by_id(&new.gateways[i].id).map(|g| g.ix()),
+        |i| new.gateway_by_id(&old.gateways[i].id).is_some(),
     );
     for (o, n) in gateways {
+        let (o, n) = (
+            o.map(|i| GatewayIx(i as u32)),
+            n.map(|i| GatewayIx(i as u32)),
+        );
         common.gateway_items(old, o, items::Side::Old, &mut o_items);
         common.gateway_items(new, n, items::Side::New, &mut n_items);
-        compare(
-            &common,
-            Subject::Gateway(o, n),
-            &o_items,
-            &n_items,
-            &mut changes,
-        );
+        runs.add(&common, Subject::Gateway(o, n), &o_items, &n_items);
     }
-    changes.sort_by(|a, b| {
-        (
-            a.subject,
-            &a.subject_name,
-            &a.subject_id,
-            a.change,
-            a.kind,
-            &a.target_name,
-            &a.scope,
-        )
-            .cmp(&(
-                b.subject,
-                &b.subject_name,
-                &b.subject_id,
-                b.change,
-                b.kind,
-                &b.target_name,
-                &b.scope,
-            ))
-    });
     Diff {
-        changes,
+        changes: runs.into_changes(old, new),
         entities: entities::compare(old, new),
+    }
+}
+
+/// Every entity of the newer snapshot with its index in the older (if any), then the older's
+/// entities absent from the newer: (old index, new index).
+fn pairs(
+    new_len: usize,
+    old_len: usize,
+    old_of: impl Fn(usize) -> Option<usize>,
+    in_new: impl Fn(usize) -> bool,
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut v: Vec<(Option<usize>, Option<usize>)> =
+        (0..new_len).map(|i| (old_of(i), Some(i))).collect();
+    v.extend(
+        (0..old_len)
+            .filter(|&i| !in_new(i))
+            .map(|i| (Some(i), None)),
+    );
+    v
+}
+
+/// The changes subject by subject: each subject's run sorted on its own (gains first, then by
+/// kind and target), the runs by subject, so that no sort key is held for every change.
+#[derive(Default)]
+struct Runs(Vec<Vec<AccessChange>>);
+
+impl Runs {
+    fn add(&mut self, common: &Common, subject: Subject, o: &Items, n: &Items) {
+        let mut run = Vec::new();
+        compare(common, subject, o, n, &mut run);
+        if !run.is_empty() {
+            self.0.push(run);
+        }
+    }
+
+    fn into_changes(self, old: &Graph, new: &Graph) -> Vec<AccessChange> {
+        let mut runs = self.0;
+        for run in &mut runs {
+            run.sort_by_cached_key(|c| {
+                (c.change, c.kind, c.target_name(old, new), c.scope(old, new))
+            });
+        }
+        runs.sort_by_cached_key(|run| {
+            let first = &run[0];
+            let (id, name) = first.end(old, new, false);
+            (first.subject, name, id)
+        });
+        let mut out = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs {
+            out.extend(run);
+        }
+        out
     }
 }
 
