@@ -296,3 +296,53 @@ fn compare_lists_what_each_has_and_the_group_that_closes_a_gap() {
             .contains("nobody.here")
     );
 }
+
+#[test]
+fn stored_references_and_one_argument_compare_with_the_newest_stored_snapshot() {
+    let data = tempfile::tempdir().unwrap();
+    let base = generate(&Params::sized(300, 0, 0, 3));
+    let next = later(&base, 3);
+    let env = base.environment.id.as_ref().unwrap().to_string();
+    let dir = data
+        .path()
+        .join("pingscope")
+        .join("environments")
+        .join(&env);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |s: &pingscope::model::Snapshot| {
+        dir.join(format!("{:013}.pscope", s.meta.taken_at.millis().unwrap()))
+    };
+    base.write(&file(&base), Format::Compact).unwrap();
+    next.write(&file(&next), Format::Compact).unwrap();
+    let run = |args: &[&str]| {
+        pingscope()
+            .env("XDG_DATA_HOME", data.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let want = diff(&Graph::build(base.clone()), &Graph::build(next.clone()))
+        .changes
+        .len();
+    let older = file(&base);
+    for args in [
+        vec!["diff", "@2", "@1", "--json"],
+        vec!["diff", "@2", "--json"],
+        vec!["diff", s(&older), "--json"],
+    ] {
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["changes"].as_array().unwrap().len(), want, "{args:?}");
+    }
+    let out = run(&["diff", "@1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is the newest stored snapshot"));
+    let out = run(&["diff", "@7"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no stored snapshot @7"));
+}
