@@ -1,6 +1,8 @@
 //! The middle list: a kind, a lens's findings or a who-has-what answer, filtered by the search
 //! index (narrowing on the previous hits while the query grows) and sorted.
 
+use std::sync::Arc;
+
 use crate::model::access::{Holders, Members, WhoCan};
 use crate::model::audit::{self, AuditOptions, Lens};
 use crate::model::search::{Field, Hit, SearchIndex, Tier};
@@ -76,7 +78,7 @@ pub struct SearchJob {
     /// `None`: any kind (who-has lists and lenses can mix kinds; `scope` limits them).
     kind: Option<Kind>,
     /// The entities to search; `None`: every entity of the kind.
-    scope: Option<Vec<Hit>>,
+    scope: Option<Arc<Vec<Hit>>>,
 }
 
 impl SearchJob {
@@ -99,7 +101,7 @@ pub struct ListView {
     /// The rows shown (indices into `rows`), when filtered or sorted.
     pub shown: Option<Vec<u32>>,
     /// The hits of the last search, ranked, kept to narrow the next keystroke.
-    pub hits: Vec<Hit>,
+    pub hits: Arc<Vec<Hit>>,
     hits_query: String,
     pub sort: Sort,
     pub sel: usize,
@@ -257,7 +259,7 @@ impl ListView {
             who,
             query: String::new(),
             shown: None,
-            hits: Vec::new(),
+            hits: Arc::default(),
             hits_query: String::new(),
             sort: Sort::Natural,
             sel: 0,
@@ -397,12 +399,13 @@ impl ListView {
         }
         let narrowing = !self.hits_query.is_empty() && q.starts_with(&self.hits_query);
         let scope = match (&self.spec, narrowing) {
+            // Shared, not copied: at a million users the first keystroke's hits are 10 MB.
             (_, true) => Some(self.hits.clone()),
             (ListSpec::Kind(_), false) => None,
             (_, false) => {
                 let mut base: Vec<Hit> = self.rows.iter().map(|r| as_hit(r.target)).collect();
                 base.dedup();
-                Some(base)
+                Some(Arc::new(base))
             }
         };
         Some(SearchJob {
@@ -423,7 +426,7 @@ impl ListView {
         } else {
             query.trim().to_owned()
         };
-        self.hits = hits;
+        self.hits = Arc::new(hits);
         self.reshow(graph);
         self.sel = 0;
         self.offset = 0;
