@@ -166,6 +166,16 @@ fn main() {
         "frame 200x60, filtered users (/maria):        median {}",
         fmt(frame_median(&s, 101))
     );
+    // One letter: the most hits a filter has (every row's highlight looks its hit up).
+    let mut s = state(&data);
+    update(&mut s, Action::Filter);
+    s.background_users = usize::MAX;
+    update(&mut s, Action::Char('m'));
+    println!(
+        "frame 200x60, filtered users (/m, {} rows):  median {}",
+        s.list.as_ref().map_or(0, |l| l.len()),
+        fmt(frame_median(&s, 101))
+    );
 
     // Lenses: built by a background task at this size; timed here as that task.
     for lens in pingscope::model::audit::Lens::ALL {

@@ -192,13 +192,21 @@ pub fn write(
     let changes = kept.iter().filter_map(|&i| d.changes.get(i));
     match format {
         Format::Json => {
-            let v = json!({
-                "from": side(old),
-                "to": side(new),
-                "changes": changes.map(|c| change_json(c, old, new)).collect::<Vec<_>>(),
-                "entities": entities_json(&d.entities),
-            });
-            super::views::write_json(&mut *out, &v)?;
+            // Streamed: a month at a million users can be millions of changes.
+            #[derive(serde::Serialize)]
+            struct Body<I> {
+                from: Value,
+                to: Value,
+                changes: super::views::LazySeq<I>,
+                entities: Value,
+            }
+            let body = Body {
+                from: side(old),
+                to: side(new),
+                changes: super::views::LazySeq::new(changes.map(|c| change_json(c, old, new))),
+                entities: entities_json(&d.entities),
+            };
+            super::views::write_json(&mut *out, &body)?;
         }
         Format::Csv => {
             let mut csv = csv::Writer::from_writer(&mut *out);

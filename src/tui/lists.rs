@@ -371,12 +371,18 @@ impl ListView {
         self.selected_row().map(|r| r.target)
     }
 
-    /// The hit that matched a row's entity, for highlighting.
-    pub fn hit_for(&self, t: Target) -> Option<&Hit> {
+    /// The hit that matched the entity `t` shown at position `pos`, for highlighting. A
+    /// filtered list in rank order shows its hits in their order, so that one is tried first:
+    /// at a million users a search for one letter has hundreds of thousands of hits, too many
+    /// to scan for every row of every frame.
+    pub fn hit_for(&self, pos: usize, t: Target) -> Option<&Hit> {
         if self.query.trim().is_empty() {
             return None;
         }
-        self.hits.iter().find(|h| h.target == t)
+        match self.hits.get(pos) {
+            Some(h) if h.target == t => Some(h),
+            _ => self.hits.iter().find(|h| h.target == t),
+        }
     }
 
     /// Selects the row of `t` if it is shown.

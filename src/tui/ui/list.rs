@@ -119,7 +119,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State) {
         };
         let name = sanitize(&target_name(g, r.target)).into_owned();
         let marks = l
-            .hit_for(r.target)
+            .hit_for(i, r.target)
             .filter(|h| {
                 matches!(
                     h.field,
