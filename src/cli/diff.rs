@@ -194,6 +194,7 @@ pub fn write(
         Format::Json => {
             // Streamed: a month at a million users can be millions of changes.
             #[derive(serde::Serialize)]
+            #[serde(bound(serialize = "I: Iterator, I::Item: serde::Serialize"))]
             struct Body<I> {
                 from: Value,
                 to: Value,
