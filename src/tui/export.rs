@@ -150,10 +150,10 @@ fn render(
                 let rows = (0..l.len())
                     .filter_map(|i| l.row(i))
                     .filter_map(|r| match r.note {
-                        Note::Change(i) => c.0.items.get(i as usize),
+                        Note::Change(i) => c.0.record(i as usize),
                         _ => None,
                     })
-                    .map(|it| it.record.to_vec())
+                    .map(|record| record.to_vec())
                     .collect();
                 (
                     "pingscope-changes".into(),
@@ -170,9 +170,7 @@ fn render(
                             Note::Who(i) => {
                                 l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default()
                             }
-                            Note::Change(i) => {
-                                l.change(*i).map(|c| c.line.clone()).unwrap_or_default()
-                            }
+                            Note::Change(i) => l.change_line(*i),
                         };
                         vec![
                             r.target.kind.label().to_owned(),

@@ -332,12 +332,19 @@ impl ListView {
         Some(ListView::new(spec, kind, title, rows, who))
     }
 
-    /// Change `i` of a Changes list.
-    pub fn change(&self, i: u32) -> Option<&super::changes::Item> {
+    /// The Changes view a Changes list shows.
+    pub fn changes(&self) -> Option<&super::changes::Changes> {
         match &self.spec {
-            ListSpec::Changes(c) => c.0.items.get(i as usize),
+            ListSpec::Changes(c) => Some(&c.0),
             _ => None,
         }
+    }
+
+    /// The line of change `i` of a Changes list.
+    pub fn change_line(&self, i: u32) -> String {
+        self.changes()
+            .map(|c| c.line(i as usize))
+            .unwrap_or_default()
     }
 
     pub fn lens(&self) -> Option<Lens> {

@@ -307,7 +307,7 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                         "the previous load"
                     };
                     let title = update::changes_title(against, &old.graph);
-                    let c = changes::Changes::diff(&old.graph, &new.graph, &new.graph, title);
+                    let c = changes::Changes::diff(old.graph.clone(), new.graph.clone(), title);
                     let _ = tx.send(Action::ChangesReady(new, action::Handover::new(c), false));
                 });
             }
@@ -336,7 +336,11 @@ fn diff_with(data: &Data, reference: &str) -> std::result::Result<changes::Chang
     let other = Graph::build(snapshot);
     crate::model::diff::check_same_environment(&other, g)?;
     let title = update::changes_title(reference, &other);
-    Ok(changes::Changes::diff(&other, g, g, title))
+    Ok(changes::Changes::diff(
+        std::sync::Arc::new(other),
+        data.graph.clone(),
+        title,
+    ))
 }
 
 /// Whether the explorer owns the terminal (raw mode, alternate screen).

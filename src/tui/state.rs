@@ -18,7 +18,8 @@ use super::why::WhyView;
 
 /// A loaded environment: the graph and its search index, shared read-only with tasks.
 pub struct Data {
-    pub graph: Graph,
+    /// Shared: a Changes view keeps the graph it compares with after this data is replaced.
+    pub graph: Arc<Graph>,
     pub index: SearchIndex,
     /// Where it came from: "demo", "snapshot prod.json", "live".
     pub source: String,
@@ -34,7 +35,7 @@ impl Data {
     pub fn new(graph: Graph, source: impl Into<String>, live: bool) -> Data {
         let index = SearchIndex::build(&graph);
         Data {
-            graph,
+            graph: Arc::new(graph),
             index,
             source: source.into(),
             live,
@@ -204,7 +205,7 @@ impl State {
     }
 
     pub fn graph(&self) -> Option<&Graph> {
-        self.data.as_deref().map(|d| &d.graph)
+        self.data.as_deref().map(|d| &*d.graph)
     }
 
     /// The entity under the cursor: the detail's link when the detail has focus, else the list's.

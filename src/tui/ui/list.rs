@@ -40,7 +40,7 @@ fn note(g: &Graph, l: &ListView, r: &Row, now: i64) -> String {
     let text = match &r.note {
         Note::None => g.summary(r.target),
         Note::Reason(x) => x.clone(),
-        Note::Change(i) => l.change(*i).map(|c| c.line.clone()).unwrap_or_default(),
+        Note::Change(i) => l.change_line(*i),
         Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
     };
     match sort_value(g, l.sort, r.target, now) {

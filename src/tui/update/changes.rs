@@ -78,7 +78,7 @@ pub fn compare(s: &mut State) {
     }
     let g = &data.graph;
     let changes = Changes::compare(
-        g,
+        g.clone(),
         crate::model::UserIx(t.ix),
         crate::model::UserIx(marked.ix),
     );

@@ -430,10 +430,7 @@ fn why(s: &mut State) {
                     }
                     Some(v)
                 }
-                Note::Change(i) => l.change(*i).and_then(|_| match &l.spec {
-                    ListSpec::Changes(c) => c.0.why(*i as usize),
-                    _ => None,
-                }),
+                Note::Change(i) => l.changes().and_then(|c| c.why(*i as usize)),
                 Note::None => None,
             }
         }),
