@@ -19,6 +19,8 @@ pub enum Resource {
     RoleAssignments,
     Applications,
     Gateways,
+    /// The audit log (`/activities`), for refreshes.
+    AuditLog,
 }
 
 impl Resource {
@@ -33,6 +35,7 @@ impl Resource {
             | Resource::Applications
             | Resource::Gateways => "Configuration Read Only",
             Resource::RoleAssignments => "Identity Data Read Only and Configuration Read Only",
+            Resource::AuditLog => "an environment role that may read the audit log",
             Resource::Environment | Resource::Token => {
                 "Identity Data Read Only and Configuration Read Only"
             }

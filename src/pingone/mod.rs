@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod loader;
+pub mod refresh;
 pub mod region;
 pub mod wire;
 

@@ -21,6 +21,8 @@ use super::wire::{Query, eq_filter, percent_encode};
 /// One request to the management API, after authentication and the environment check.
 pub struct Req<'a> {
     pub srv: &'a Server,
+    /// The data served when the request arrived (see [`super::MockPingOne::replace`]).
+    pub data: &'a super::Data,
     pub active: &'a Active,
     pub deleted: Option<&'a HashSet<Id>>,
     pub query: &'a Query,
@@ -84,7 +86,7 @@ impl<'a> Req<'a> {
 
     pub(super) fn env_ref(&self) -> IdRef<'a, Id> {
         IdRef {
-            id: &self.srv.data.env_id,
+            id: &self.data.env_id,
         }
     }
 
@@ -182,7 +184,7 @@ impl<'a> Req<'a> {
     }
 
     pub(super) fn group_entity(&self, g: usize) -> Entity<'a, Group, NoExtra> {
-        let d = &self.srv.data;
+        let d = self.data;
         let group = &d.groups[g];
         self.entity(
             format!("{}/groups/{}", self.env_href(), group.id),
@@ -216,7 +218,7 @@ impl<'a> Req<'a> {
     }
 
     fn try_serve(&self, route: &Route) -> Result<Response, Response> {
-        let d = &self.srv.data;
+        let d = self.data;
         let env = self.env_href();
         Ok(match route {
             Route::Environments => {
@@ -340,6 +342,7 @@ impl<'a> Req<'a> {
                     },
                 )
             }
+            Route::Activities { .. } => self.activities()?,
             Route::Gateway { id, .. } => {
                 let i = self.find(&d.gateway_ix, id)?;
                 let g = &d.gateways[i];
@@ -396,7 +399,7 @@ impl<'a> Req<'a> {
 
     /// Roles at the given positions, the first list then the second.
     pub(super) fn roles(&self, first: &[usize], second: &[usize]) -> Response {
-        let d = &self.srv.data;
+        let d = self.data;
         let at = |i: usize| {
             if i < first.len() {
                 first[i]
@@ -411,5 +414,53 @@ impl<'a> Req<'a> {
             |i| !self.gone(&d.roles[at(i)].id),
             |i| self.role(&d.roles[at(i)]),
         )
+    }
+}
+
+/// `recordedAt gt "A" and recordedAt lt "B"` (any case, either order) as milliseconds.
+fn recorded_range(filter: &str) -> Option<(i64, i64)> {
+    let lower = filter.to_ascii_lowercase();
+    let bound = |op: &str| -> Option<i64> {
+        let at = lower.find(&format!("recordedat {op} \""))? + "recordedat gt \"".len();
+        let rest = filter.get(at..)?;
+        let end = rest.find('"')?;
+        let ts: jiff::Timestamp = rest.get(..end)?.parse().ok()?;
+        Some(ts.as_millisecond())
+    };
+    Some((bound("gt")?, bound("lt")?))
+}
+
+impl Req<'_> {
+    /// The audit log: a `recordedAt` range is required, only the last 14 days are served.
+    fn activities(&self) -> Result<Response, Response> {
+        let filter = self.query.get("filter").unwrap_or("");
+        let Some((from, to)) = recorded_range(filter) else {
+            return Err(self.invalid(
+                "INVALID_FILTER",
+                "filter",
+                "A range on recordedAt (gt and lt) is required.",
+            ));
+        };
+        let now = jiff::Timestamp::now().as_millisecond();
+        if from < now - 14 * 24 * 3600 * 1000 {
+            return Err(self.invalid(
+                "INVALID_VALUE",
+                "filter",
+                "Only the last 14 days of activities are available; older ones must be restored.",
+            ));
+        }
+        let events: Vec<serde_json::Value> = super::state::lock(&self.srv.activities)
+            .iter()
+            .filter(|e| {
+                let at = e
+                    .get("recordedAt")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map(jiff::Timestamp::as_millisecond);
+                at.is_some_and(|t| t > from && t < to)
+            })
+            .cloned()
+            .collect();
+        Ok(self.page("activities", events.len(), false, |_| true, |i| &events[i]))
     }
 }

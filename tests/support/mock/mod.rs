@@ -89,6 +89,8 @@ pub enum Forbidden {
     GatewayRoleAssignments,
     /// `GET /v1/roles` and `/environments/{envId}/roles`.
     Roles,
+    /// `/environments/{envId}/activities`: the worker has no role that reads the audit log.
+    AuditLog,
 }
 
 impl Forbidden {
@@ -107,6 +109,7 @@ impl Forbidden {
             Forbidden::Gateways => "gateways",
             Forbidden::GatewayRoleAssignments => "gateway role assignments",
             Forbidden::Roles => "roles",
+            Forbidden::AuditLog => "the audit log",
         }
     }
 }
@@ -329,7 +332,19 @@ pub async fn start(snapshot: Snapshot, config: MockConfig) -> MockPingOne {
     }
 }
 
+/// The environment id served when the snapshot has none.
+const FALLBACK_ENV: &str = "00000000-0000-4000-8000-00000000e001";
+
 impl MockPingOne {
+    /// Serves `snapshot` from now on (a later look at the same environment), and records
+    /// `events` in the audit log (`/activities`). Requests under way finish on the data they
+    /// started with.
+    pub fn replace(&self, snapshot: Snapshot, events: Vec<serde_json::Value>) {
+        let data = Arc::new(Data::new(snapshot, Id::new(FALLBACK_ENV)));
+        *self.server.data.write().unwrap_or_else(|p| p.into_inner()) = data;
+        state::lock(&self.server.activities).extend(events);
+    }
+
     /// Starts on 127.0.0.1:`port` (0: ephemeral) on the current tokio runtime.
     pub async fn start_on(
         snapshot: Snapshot,
@@ -339,13 +354,14 @@ impl MockPingOne {
         let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let base = format!("http://{addr}");
-        let fallback_env = Id::new("00000000-0000-4000-8000-00000000e001");
+        let fallback_env = Id::new(FALLBACK_ENV);
         let shared = Shared::new(config);
         let cursors = Cursors::new(shared.rand_u64());
         let data = Data::new(snapshot, fallback_env);
         let server = Arc::new(Server {
             env_str: data.env_id.to_string(),
-            data,
+            data: std::sync::RwLock::new(Arc::new(data)),
+            activities: std::sync::Mutex::new(Vec::new()),
             api: format!("{base}/v1"),
             base,
             cursors,

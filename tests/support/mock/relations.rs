@@ -50,7 +50,7 @@ struct Assignment<'a> {
 impl<'a> Req<'a> {
     /// `GET /users/{id}/memberOfGroups`.
     pub(super) fn user_groups(&self, id: &str) -> Result<Response, Response> {
-        let d = &self.srv.data;
+        let d = self.data;
         let env = self.env_href();
         let u = self.find(&d.user_ix, id)?;
         let uid = &d.users[u].id;
@@ -88,7 +88,7 @@ impl<'a> Req<'a> {
 
     /// `GET /groups/{id}/memberOfGroups`: the groups that contain group `id`.
     pub(super) fn group_parents(&self, id: &str) -> Result<Response, Response> {
-        let d = &self.srv.data;
+        let d = self.data;
         let env = self.env_href();
         let g = self.find(&d.group_ix, id)?;
         self.no_filter()?;
@@ -118,7 +118,7 @@ impl<'a> Req<'a> {
     }
 
     pub(super) fn users(&self) -> Result<Response, Response> {
-        let d = &self.srv.data;
+        let d = self.data;
         let env = self.env_href();
         let render = |u: usize| {
             let user = &d.users[u];
@@ -196,7 +196,7 @@ impl<'a> Req<'a> {
     /// Every group id of user `u`'s memberships, once each, deleted groups left out.
     pub(super) fn group_ids(&self, u: usize) -> Vec<&'a Id> {
         let mut seen = HashSet::new();
-        self.srv.data.user_memberships[u]
+        self.data.user_memberships[u]
             .iter()
             .map(|m| &m.id)
             .filter(|id| !self.gone(id) && seen.insert(*id))
@@ -228,10 +228,7 @@ impl<'a> Req<'a> {
                     role: &ra.role,
                     scope: &ra.scope,
                     environment: IdRef {
-                        id: ra
-                            .environment
-                            .as_ref()
-                            .map_or(&self.srv.data.env_id, |r| &r.id),
+                        id: ra.environment.as_ref().map_or(&self.data.env_id, |r| &r.id),
                     },
                     read_only: false,
                 }

@@ -93,6 +93,10 @@ pub enum Route {
     OrgRole {
         id: String,
     },
+    /// `GET /environments/{envId}/activities`: the audit log.
+    Activities {
+        env: String,
+    },
     /// Under `/v1/environments/{envId}` but not an endpoint the mock serves.
     UnknownInEnv {
         env: String,
@@ -137,6 +141,7 @@ impl Route {
                     ["applications", id, "roleAssignments"] => Route::AppRoles { env, id: o(id) },
                     ["applications", id, "secret"] => Route::AppSecret { env, id: o(id) },
                     ["gateways"] => Route::Gateways { env },
+                    ["activities"] => Route::Activities { env },
                     ["gateways", id] => Route::Gateway { env, id: o(id) },
                     ["gateways", id, "roleAssignments"] => Route::GatewayRoles { env, id: o(id) },
                     ["roles"] => Route::EnvRoles { env },
@@ -165,6 +170,7 @@ impl Route {
             Route::AppRoles { .. } => Kind::AppRoles,
             Route::Gateways { .. } | Route::Gateway { .. } => Kind::Gateways,
             Route::GatewayRoles { .. } => Kind::GatewayRoles,
+            Route::Activities { .. } => Kind::Other,
             Route::EnvRoles { .. }
             | Route::EnvRole { .. }
             | Route::OrgRoles
@@ -192,6 +198,7 @@ impl Route {
             | Route::AppRoles { env, .. }
             | Route::AppSecret { env, .. }
             | Route::Gateways { env }
+            | Route::Activities { env }
             | Route::Gateway { env, .. }
             | Route::GatewayRoles { env, .. }
             | Route::EnvRoles { env }
@@ -217,6 +224,7 @@ impl Route {
             Route::AppRoles { .. } => Forbidden::AppRoleAssignments,
             Route::Gateways { .. } | Route::Gateway { .. } => Forbidden::Gateways,
             Route::GatewayRoles { .. } => Forbidden::GatewayRoleAssignments,
+            Route::Activities { .. } => Forbidden::AuditLog,
             Route::EnvRoles { .. }
             | Route::EnvRole { .. }
             | Route::OrgRoles

@@ -23,7 +23,11 @@ use super::{Forbidden, token};
 
 /// Everything a request needs: the indexed snapshot (immutable) and the shared state.
 pub struct Server {
-    pub data: Data,
+    /// Replaced whole between two loads ([`super::MockPingOne::replace`]); a request keeps the
+    /// one it started with.
+    pub data: std::sync::RwLock<Arc<Data>>,
+    /// The audit log: events recorded by `replace`, served by `/activities`.
+    pub activities: std::sync::Mutex<Vec<serde_json::Value>>,
     /// `http://127.0.0.1:PORT`: the auth base, and the origin of every link.
     pub base: String,
     /// `{base}/v1`.
@@ -31,6 +35,13 @@ pub struct Server {
     pub env_str: String,
     pub cursors: Cursors,
     pub shared: Shared,
+}
+
+impl Server {
+    /// The data served now.
+    pub fn data(&self) -> Arc<Data> {
+        self.data.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
 }
 
 fn timestamp(ts: jiff::Timestamp) -> String {
@@ -146,7 +157,7 @@ fn management(
         )
     };
     if let Some(env) = route.env() {
-        if Id::new(env) != srv.data.env_id {
+        if Id::new(env) != srv.data().env_id {
             return forbidden(format!(
                 "Actor does not have permissions to access environment {env:?} (or it does not exist)."
             ));
@@ -185,8 +196,10 @@ fn management(
             what.describe()
         ));
     }
+    let data = srv.data();
     Req {
         srv,
+        data: &data,
         active,
         deleted: active.deleted_at(seq),
         query: &query,

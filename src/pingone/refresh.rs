@@ -1,0 +1,637 @@
+//! Refreshing a stored snapshot from the audit log (API.md section 8): what to read again.
+//!
+//! The design Baton settled on, and issue 13 asks for: never interpret an event, re-read what it
+//! names. The collections (users, groups, populations, roles, applications, gateways) are read
+//! again whole: they are a few pages per thousand entities and they say what still exists. Every
+//! per-entity read (memberships, nesting, role assignments) is taken from the stored snapshot,
+//! as a resumed load takes an interrupted one's ([`Prior`]), except for the entities the events
+//! name and those their changes reach:
+//!
+//! - a user named: her memberships and role assignments;
+//! - a group named: its parents and role assignments, the parents of its child groups (a deleted
+//!   group leaves them), and the memberships of everyone the stored snapshot lists in it (their
+//!   INDIRECT memberships follow its nesting); a dynamic group named: every user's memberships
+//!   (who its filter matches cannot be known without reading);
+//! - an application or gateway named: its role assignments;
+//! - a role assignment named: its holder's, when the stored snapshot knows it.
+//!
+//! Anything that cannot be placed means a full load, never a guess: a stored snapshot older than
+//! the audit log keeps, a role assignment the snapshot does not know and no event names its
+//! holder, or more work than a full load.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::error::Resource;
+use super::loader::{Done, Prior};
+use super::{ApiError, Client};
+use crate::model::*;
+
+/// How far back the audit log serves events.
+pub const RETENTION_MS: i64 = 14 * 24 * 3600 * 1000;
+/// Events are read from this long before the stored snapshot was taken (clock skew, late events).
+pub const MARGIN_MS: i64 = 10 * 60 * 1000;
+/// The newest events are not read: they may still arrive out of order.
+pub const LAG_MS: i64 = 60 * 1000;
+
+/// One audit event, as much of it as a refresh uses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    pub id: String,
+    pub action: String,
+    /// `result.status` is SUCCESS (failed attempts changed nothing).
+    pub success: bool,
+    /// `resources[]`: type (upper case) and id.
+    pub resources: Vec<(String, Id)>,
+}
+
+/// What a refresh reads again, or why it loads everything.
+#[derive(Debug)]
+pub enum Plan {
+    /// The stored reads to keep, and what the events named.
+    Incremental {
+        prior: Prior,
+        summary: Summary,
+    },
+    Full(String),
+}
+
+/// What the events named and what will be read again.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub events: usize,
+    /// Distinct entities the successful events name, by type (upper case).
+    pub named: Vec<(String, usize)>,
+    /// Resource types pingscope does not model (their events change nothing it shows).
+    pub unknown_types: Vec<String>,
+    /// Per-entity reads to do again: users (memberships and role assignments), groups (parents
+    /// and role assignments), applications and gateways (role assignments).
+    pub users: usize,
+    pub groups: usize,
+    pub applications: usize,
+    pub gateways: usize,
+}
+
+impl Summary {
+    /// About how many requests the per-entity reads take (two per user or group, one per
+    /// application or gateway), collections aside.
+    pub fn requests(&self) -> usize {
+        2 * self.users + 2 * self.groups + self.applications + self.gateways
+    }
+}
+
+/// The window of events to read for a snapshot taken at `taken`, at `now`: from a margin
+/// before it to a little before now; `Err` when the audit log no longer holds its start.
+pub fn window(taken: i64, now: i64) -> Result<(i64, i64), String> {
+    let from = taken - MARGIN_MS;
+    let to = now - LAG_MS;
+    if from < now - RETENTION_MS {
+        let days = (now - taken) / (24 * 3600 * 1000);
+        return Err(format!(
+            "the stored snapshot is {days} days old; the audit log keeps 14 days"
+        ));
+    }
+    Ok((from, to.max(from)))
+}
+
+/// The groups the successful `events` name.
+pub fn named_groups(events: &[Activity]) -> HashSet<Id> {
+    events
+        .iter()
+        .filter(|e| e.success)
+        .flat_map(|e| &e.resources)
+        .filter(|(kind, _)| kind.eq_ignore_ascii_case("GROUP"))
+        .map(|(_, id)| id.clone())
+        .collect()
+}
+
+/// What to read again after `events`, for the stored snapshot `s`. `reach`: the named groups
+/// whose change reaches their members (re-nested, deleted, dynamic); `None` when unknown, and
+/// then every named group does.
+pub fn plan(s: &Snapshot, events: &[Activity], reach: Option<&HashSet<Id>>) -> Plan {
+    let mut named: HashMap<String, HashSet<Id>> = HashMap::new();
+    let mut seen_events = HashSet::new();
+    for e in events {
+        // Overlapping windows and retries: each event once.
+        if !e.success || !seen_events.insert(e.id.as_str()) {
+            continue;
+        }
+        for (kind, id) in &e.resources {
+            named
+                .entry(kind.to_ascii_uppercase())
+                .or_default()
+                .insert(id.clone());
+        }
+    }
+    let ids = |kind: &str| named.get(kind).cloned().unwrap_or_default();
+    let mut users = ids("USER");
+    let mut groups = ids("GROUP");
+    let mut apps = ids("APPLICATION");
+    let mut gateways = ids("GATEWAY");
+
+    // A role assignment: its holder, as the stored snapshot knows it.
+    let mut holders: HashMap<&Id, (&str, &Id)> = HashMap::new();
+    for u in &s.users {
+        for a in u.role_assignments.iter().flatten() {
+            holders.insert(&a.id, ("USER", &u.id));
+        }
+    }
+    for g in &s.groups {
+        for a in g.role_assignments.iter().flatten() {
+            holders.insert(&a.id, ("GROUP", &g.id));
+        }
+    }
+    for x in &s.applications {
+        for a in x.role_assignments.iter().flatten() {
+            holders.insert(&a.id, ("APPLICATION", &x.id));
+        }
+    }
+    for x in &s.gateways {
+        for a in x.role_assignments.iter().flatten() {
+            holders.insert(&a.id, ("GATEWAY", &x.id));
+        }
+    }
+    for a in ids("ROLE_ASSIGNMENT") {
+        let holder = holders.get(&a).map(|&(kind, id)| (kind, id.clone()));
+        match holder {
+            Some(("USER", id)) => {
+                users.insert(id);
+            }
+            Some(("GROUP", id)) => {
+                groups.insert(id);
+            }
+            Some(("APPLICATION", id)) => {
+                apps.insert(id);
+            }
+            Some((_, id)) => {
+                gateways.insert(id);
+            }
+            None => {
+                // A new assignment: placed only if an event names a holder with it.
+                let placed = events.iter().any(|e| {
+                    e.success
+                        && e.resources.iter().any(|(_, id)| *id == a)
+                        && e.resources.iter().any(|(t, _)| {
+                            matches!(
+                                t.to_ascii_uppercase().as_str(),
+                                "USER" | "GROUP" | "APPLICATION" | "GATEWAY"
+                            )
+                        })
+                });
+                if !placed {
+                    return Plan::Full(format!(
+                        "an event names role assignment {a}, which the stored snapshot does not hold, without its holder"
+                    ));
+                }
+            }
+        }
+    }
+
+    // A group's change reaches its members' INDIRECT memberships and its children's parents.
+    let named_groups = match reach {
+        Some(r) => r.clone(),
+        None => ids("GROUP"),
+    };
+    let mut all_users = false;
+    for g in &s.groups {
+        if named_groups.contains(&g.id) && g.user_filter.is_some() {
+            all_users = true;
+        }
+        if g.parent_groups
+            .iter()
+            .flatten()
+            .any(|p| named_groups.contains(&p.id))
+        {
+            groups.insert(g.id.clone());
+        }
+    }
+    for u in &s.users {
+        let member = u
+            .memberships
+            .iter()
+            .flatten()
+            .any(|m| named_groups.contains(&m.id));
+        if all_users || member {
+            users.insert(u.id.clone());
+        }
+    }
+
+    let mut summary = Summary {
+        events: seen_events.len(),
+        ..Summary::default()
+    };
+    let mut kinds: Vec<(String, usize)> = named.iter().map(|(k, v)| (k.clone(), v.len())).collect();
+    kinds.sort();
+    summary.unknown_types = kinds
+        .iter()
+        .map(|(k, _)| k.clone())
+        .filter(|k| {
+            !matches!(
+                k.as_str(),
+                "USER"
+                    | "GROUP"
+                    | "APPLICATION"
+                    | "GATEWAY"
+                    | "ROLE_ASSIGNMENT"
+                    | "POPULATION"
+                    | "ENVIRONMENT"
+                    | "ROLE"
+            )
+        })
+        .collect();
+    summary.named = kinds;
+
+    let mut prior = Prior::default();
+    for u in &s.users {
+        if users.contains(&u.id) {
+            summary.users += 1;
+            continue;
+        }
+        if let Some(m) = &u.memberships {
+            prior.insert(
+                Stage::UserMemberships,
+                u.id.clone(),
+                Done::Memberships(m.clone()),
+            );
+        }
+        if let Some(r) = &u.role_assignments {
+            prior.insert(
+                Stage::UserRoleAssignments,
+                u.id.clone(),
+                Done::Roles(r.clone()),
+            );
+        }
+    }
+    for g in &s.groups {
+        if groups.contains(&g.id) {
+            summary.groups += 1;
+            continue;
+        }
+        if let Some(p) = &g.parent_groups {
+            prior.insert(Stage::GroupNesting, g.id.clone(), Done::Parents(p.clone()));
+        }
+        if let Some(r) = &g.role_assignments {
+            prior.insert(
+                Stage::GroupRoleAssignments,
+                g.id.clone(),
+                Done::Roles(r.clone()),
+            );
+        }
+    }
+    for a in &s.applications {
+        match (&a.role_assignments, apps.contains(&a.id)) {
+            (_, true) => summary.applications += 1,
+            (Some(r), false) => prior.insert(
+                Stage::ApplicationRoleAssignments,
+                a.id.clone(),
+                Done::Roles(r.clone()),
+            ),
+            (None, false) => {}
+        }
+    }
+    for x in &s.gateways {
+        match (&x.role_assignments, gateways.contains(&x.id)) {
+            (_, true) => summary.gateways += 1,
+            (Some(r), false) => prior.insert(
+                Stage::GatewayRoleAssignments,
+                x.id.clone(),
+                Done::Roles(r.clone()),
+            ),
+            (None, false) => {}
+        }
+    }
+    // A full load reads two things per user and group, one per application and gateway.
+    let full = 2 * s.users.len() + 2 * s.groups.len() + s.applications.len() + s.gateways.len();
+    if summary.requests() * 2 > full {
+        return Plan::Full(format!(
+            "{} events reach {} users and {} groups: a full load costs about as much",
+            summary.events, summary.users, summary.groups
+        ));
+    }
+    Plan::Incremental { prior, summary }
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// One event of the audit log; `None` when it has no id (it cannot be told from a repeat).
+pub fn parse_activity(v: &Value) -> Option<Activity> {
+    let id = v.get("id")?.as_str()?.to_owned();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let resources = v
+        .get("resources")
+        .and_then(Value::as_array)
+        .map(|rs| {
+            rs.iter()
+                .filter_map(|r| {
+                    let kind = r.get("type")?.as_str()?.to_ascii_uppercase();
+                    let id = r.get("id")?.as_str()?;
+                    Some((kind, Id::new(id)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Activity {
+        id,
+        action: text(v.get("action").and_then(|a| a.get("type"))),
+        success: text(v.get("result").and_then(|r| r.get("status")))
+            .eq_ignore_ascii_case("SUCCESS"),
+        resources,
+    })
+}
+
+/// The events recorded in `[from, to)` (milliseconds), every page. An event without an id is an
+/// error: it cannot be told from a repeat, so nothing it says can be trusted to be counted once.
+/// The audit log has its own, lower rate limit (about 10 requests/s): its pages are read one
+/// after the other, and a day of changes is a page or two of 1,000.
+pub async fn read_activities(
+    client: &Client,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Activity>, ApiError> {
+    let filter = format!(
+        "recordedAt gt \"{}\" and recordedAt lt \"{}\"",
+        Timestamp::from_millis(from),
+        Timestamp::from_millis(to)
+    );
+    let url = client.connection().env_url(&format!(
+        "/activities?limit=1000&filter={}",
+        encode(&filter)
+    ));
+    let listing = super::wire::get_all(client, &url, "activities", Resource::AuditLog).await?;
+    listing
+        .items
+        .iter()
+        .map(|v| {
+            parse_activity(v).ok_or_else(|| ApiError::Decode {
+                path: "/activities".into(),
+                detail: "an event without an id".into(),
+            })
+        })
+        .collect()
+}
+
+/// How a refresh went.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The events were read and only what they reach was read again.
+    Incremental(Summary),
+    /// Everything was read again, for this reason.
+    Full(String),
+}
+
+/// The environment now: `stored` (a snapshot of it taken earlier by pingscope) brought up to
+/// date from the audit log, or, when that cannot be trusted, a full load saying why. `now` is
+/// the caller's clock in milliseconds. The caller checks that `stored` is of this environment
+/// and API.
+pub async fn refresh(
+    client: &Client,
+    sink: &(dyn Fn(super::LoadEvent) + Send + Sync),
+    stored: &Snapshot,
+    now: i64,
+) -> Result<(Snapshot, Outcome), ApiError> {
+    let full = |reason: String| async move {
+        super::load(client, sink)
+            .await
+            .map(|s| (s, Outcome::Full(reason)))
+    };
+    let Some(taken) = stored.meta.taken_at.millis() else {
+        return full("the stored snapshot has no time".into()).await;
+    };
+    let (from, to) = match window(taken, now) {
+        Ok(w) => w,
+        Err(reason) => return full(reason).await,
+    };
+    let events = match read_activities(client, from, to).await {
+        Ok(e) => e,
+        Err(e) => return full(format!("the audit log could not be read: {e}")).await,
+    };
+    let reach = match reaching(client, stored, &events).await {
+        Ok(r) => r,
+        Err(e) => {
+            return full(format!(
+                "a group the audit log names could not be read: {e}"
+            ))
+            .await;
+        }
+    };
+    match plan(stored, &events, Some(&reach)) {
+        Plan::Full(reason) => full(reason).await,
+        Plan::Incremental { prior, summary } => {
+            let resume = super::loader::Resume {
+                prior: Some(&prior),
+                journal: None,
+            };
+            let s = super::loader::load_resumable(client, sink, false, resume).await?;
+            Ok((s, Outcome::Incremental(summary)))
+        }
+    }
+}
+
+/// Which of the groups the events name changed in a way that reaches their members: deleted,
+/// re-nested, or dynamic (before or now). A membership event names a group too; reading its
+/// parents and itself (two requests) spares re-reading every member.
+async fn reaching(
+    client: &Client,
+    stored: &Snapshot,
+    events: &[Activity],
+) -> Result<HashSet<Id>, ApiError> {
+    let conn = client.connection();
+    let mut out = HashSet::new();
+    for id in named_groups(events) {
+        let Some(g) = stored.groups.iter().find(|g| g.id == id) else {
+            continue;
+        };
+        let gone = |e: &ApiError| matches!(e, ApiError::Http { status: 404, .. });
+        let group = match client
+            .get(&conn.env_url(&format!("/groups/{id}")), Resource::Groups)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) if gone(&e) => {
+                out.insert(id);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let dynamic_now = group.get("userFilter").is_some_and(|f| !f.is_null());
+        let url = conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000"));
+        let parents =
+            match super::wire::get_all(client, &url, "groupMemberships", Resource::GroupNesting)
+                .await
+            {
+                Ok(l) => l,
+                Err(e) if gone(&e) => {
+                    out.insert(id);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+        let mut now: Vec<&str> = parents
+            .items
+            .iter()
+            .filter_map(|v| v.get("id")?.as_str())
+            .collect();
+        let mut before: Vec<String> = g
+            .parent_groups
+            .iter()
+            .flatten()
+            .map(|r| r.id.to_string())
+            .collect();
+        now.sort_unstable();
+        before.sort_unstable();
+        let renested = g.parent_groups.is_none() || now != before;
+        if renested || dynamic_now || g.user_filter.is_some() {
+            out.insert(id);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str, ok: bool, res: &[(&str, &Id)]) -> Activity {
+        Activity {
+            id: id.into(),
+            action: "X".into(),
+            success: ok,
+            resources: res
+                .iter()
+                .map(|(t, i)| ((*t).into(), (*i).clone()))
+                .collect(),
+        }
+    }
+
+    fn demo() -> Snapshot {
+        crate::demo::generate(&crate::demo::Params::demo())
+    }
+
+    #[test]
+    fn the_window_starts_before_the_snapshot_and_stops_before_now() {
+        let day = 24 * 3600 * 1000;
+        let (from, to) = window(100 * day, 101 * day).unwrap();
+        assert_eq!((from, to), (100 * day - MARGIN_MS, 101 * day - LAG_MS));
+        assert!(
+            window(100 * day, 115 * day)
+                .unwrap_err()
+                .contains("15 days old")
+        );
+    }
+
+    #[test]
+    fn failed_repeated_and_unknown_events_change_nothing() {
+        let s = demo();
+        let u = s.users[0].id.clone();
+        let policy = Id::new("p-1");
+        let events = [
+            ev("1", false, &[("USER", &u)]),
+            ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
+            ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
+        ];
+        let Plan::Incremental { prior, summary } = plan(&s, &events, None) else {
+            panic!("full")
+        };
+        assert_eq!(summary.events, 1);
+        assert_eq!(summary.unknown_types, ["SIGN_ON_POLICY"]);
+        assert_eq!((summary.users, summary.groups), (0, 0));
+        // Every stored per-entity read is kept.
+        assert_eq!(prior.count(Stage::UserMemberships), s.users.len());
+    }
+
+    #[test]
+    fn a_named_user_group_or_assignment_is_read_again() {
+        let s = demo();
+        let u = s.users[0].id.clone();
+        let Plan::Incremental { prior, summary } =
+            plan(&s, &[ev("1", true, &[("user", &u)])], None)
+        else {
+            panic!("full")
+        };
+        assert_eq!(summary.users, 1);
+        assert_eq!(prior.count(Stage::UserMemberships), s.users.len() - 1);
+        // A group re-nested: every member of it is read again, and its children's parents.
+        let members_of = |g: &Group| {
+            s.users
+                .iter()
+                .filter(|u| u.memberships.iter().flatten().any(|m| m.id == g.id))
+                .count()
+        };
+        // The smallest team (a big group's members would make a full load cheaper).
+        let g = s
+            .groups
+            .iter()
+            .filter(|g| g.user_filter.is_none() && members_of(g) > 0)
+            .min_by_key(|g| members_of(g))
+            .unwrap();
+        let members = members_of(g);
+        let reach = HashSet::from([g.id.clone()]);
+        let events = [ev("2", true, &[("GROUP", &g.id)])];
+        let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&reach)) else {
+            panic!("full")
+        };
+        assert_eq!(summary.users, members);
+        // The same group named by a membership event only: no member is read again.
+        let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&HashSet::new())) else {
+            panic!("full")
+        };
+        assert_eq!(summary.users, 0);
+        assert_eq!(summary.groups, 1);
+        // A known assignment: its holder; an unknown one without a holder: a full load.
+        let holder = s
+            .users
+            .iter()
+            .find(|u| u.role_assignments.as_ref().is_some_and(|r| !r.is_empty()))
+            .unwrap();
+        let a = holder.role_assignments.as_ref().unwrap()[0].id.clone();
+        let Plan::Incremental { summary, .. } =
+            plan(&s, &[ev("3", true, &[("ROLE_ASSIGNMENT", &a)])], None)
+        else {
+            panic!("full")
+        };
+        assert_eq!(summary.users, 1);
+        let unknown = Id::new("nobody-knows");
+        assert!(matches!(
+            plan(&s, &[ev("4", true, &[("ROLE_ASSIGNMENT", &unknown)])], None),
+            Plan::Full(r) if r.contains("does not hold")
+        ));
+    }
+
+    #[test]
+    fn events_reaching_most_of_the_environment_mean_a_full_load() {
+        let s = demo();
+        let events: Vec<Activity> = s
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| ev(&i.to_string(), true, &[("USER", &u.id)]))
+            .collect();
+        assert!(
+            matches!(plan(&s, &events, None), Plan::Full(r) if r.contains("a full load costs"))
+        );
+    }
+
+    #[test]
+    fn an_event_without_an_id_is_refused_and_types_are_read_in_any_case() {
+        let v = serde_json::json!({
+            "id": "e1", "action": {"type": "USER.UPDATED"}, "result": {"status": "success"},
+            "resources": [{"type": "user", "id": "u1"}, {"type": "GROUP"}]
+        });
+        let a = parse_activity(&v).unwrap();
+        assert!(a.success);
+        assert_eq!(a.resources, [("USER".to_owned(), Id::new("u1"))]);
+        assert!(parse_activity(&serde_json::json!({"action": {}})).is_none());
+    }
+}
