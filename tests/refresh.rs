@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use pingscope::demo::{Params, generate, later};
 use pingscope::model::*;
-use pingscope::pingone::refresh::{Outcome, refresh};
+use pingscope::pingone::refresh::*;
 use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
 use serde_json::{Value, json};
 use support::mock::{self, Forbidden, MockConfig, MockPingOne};
@@ -371,4 +371,135 @@ async fn no_events_reads_only_the_collections_and_deleted_entities_go() {
     assert!(refreshed.users.iter().all(|u| u.id != gone));
     let full = pingone::load(&c, &|_| {}).await.unwrap();
     assert_same(refreshed, full);
+}
+
+// The plan alone (pure): windows, events that change nothing, what a named entity reaches.
+
+fn ev(id: &str, ok: bool, res: &[(&str, &Id)]) -> Activity {
+    Activity {
+        id: id.into(),
+        action: "X".into(),
+        success: ok,
+        resources: res
+            .iter()
+            .map(|(t, i)| ((*t).into(), (*i).clone()))
+            .collect(),
+    }
+}
+
+fn demo() -> Snapshot {
+    generate(&Params::demo())
+}
+
+#[test]
+fn the_window_starts_before_the_snapshot_and_stops_before_now() {
+    let day = 24 * 3600 * 1000;
+    let (from, to) = window(100 * day, 101 * day).unwrap();
+    assert_eq!((from, to), (100 * day - MARGIN_MS, 101 * day - LAG_MS));
+    assert!(
+        window(100 * day, 115 * day)
+            .unwrap_err()
+            .contains("15 days old")
+    );
+}
+
+#[test]
+fn failed_repeated_and_unknown_events_change_nothing() {
+    let s = demo();
+    let u = s.users[0].id.clone();
+    let policy = Id::new("p-1");
+    let events = [
+        ev("1", false, &[("USER", &u)]),
+        ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
+        ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
+    ];
+    let Plan::Incremental { prior, summary } = plan(&s, &events, None) else {
+        panic!("full")
+    };
+    assert_eq!(summary.events, 1);
+    assert_eq!(summary.unknown_types, ["SIGN_ON_POLICY"]);
+    assert_eq!((summary.users, summary.groups), (0, 0));
+    // Every stored per-entity read is kept.
+    assert_eq!(prior.count(Stage::UserMemberships), s.users.len());
+}
+
+#[test]
+fn a_named_user_group_or_assignment_is_read_again() {
+    let s = demo();
+    let u = s.users[0].id.clone();
+    let Plan::Incremental { prior, summary } = plan(&s, &[ev("1", true, &[("user", &u)])], None)
+    else {
+        panic!("full")
+    };
+    assert_eq!(summary.users, 1);
+    assert_eq!(prior.count(Stage::UserMemberships), s.users.len() - 1);
+    // A group re-nested: every member of it is read again, and its children's parents.
+    let members_of = |g: &Group| {
+        s.users
+            .iter()
+            .filter(|u| u.memberships.iter().flatten().any(|m| m.id == g.id))
+            .count()
+    };
+    // The smallest team (a big group's members would make a full load cheaper).
+    let g = s
+        .groups
+        .iter()
+        .filter(|g| g.user_filter.is_none() && members_of(g) > 0)
+        .min_by_key(|g| members_of(g))
+        .unwrap();
+    let members = members_of(g);
+    let reach = HashSet::from([g.id.clone()]);
+    let events = [ev("2", true, &[("GROUP", &g.id)])];
+    let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&reach)) else {
+        panic!("full")
+    };
+    assert_eq!(summary.users, members);
+    // The same group named by a membership event only: no member is read again.
+    let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&HashSet::new())) else {
+        panic!("full")
+    };
+    assert_eq!(summary.users, 0);
+    assert_eq!(summary.groups, 1);
+    // A known assignment: its holder; an unknown one without a holder: a full load.
+    let holder = s
+        .users
+        .iter()
+        .find(|u| u.role_assignments.as_ref().is_some_and(|r| !r.is_empty()))
+        .unwrap();
+    let a = holder.role_assignments.as_ref().unwrap()[0].id.clone();
+    let Plan::Incremental { summary, .. } =
+        plan(&s, &[ev("3", true, &[("ROLE_ASSIGNMENT", &a)])], None)
+    else {
+        panic!("full")
+    };
+    assert_eq!(summary.users, 1);
+    let unknown = Id::new("nobody-knows");
+    assert!(matches!(
+        plan(&s, &[ev("4", true, &[("ROLE_ASSIGNMENT", &unknown)])], None),
+        Plan::Full(r) if r.contains("does not hold")
+    ));
+}
+
+#[test]
+fn events_reaching_most_of_the_environment_mean_a_full_load() {
+    let s = demo();
+    let events: Vec<Activity> = s
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| ev(&i.to_string(), true, &[("USER", &u.id)]))
+        .collect();
+    assert!(matches!(plan(&s, &events, None), Plan::Full(r) if r.contains("a full load costs")));
+}
+
+#[test]
+fn an_event_without_an_id_is_refused_and_types_are_read_in_any_case() {
+    let v = serde_json::json!({
+        "id": "e1", "action": {"type": "USER.UPDATED"}, "result": {"status": "success"},
+        "resources": [{"type": "user", "id": "u1"}, {"type": "GROUP"}]
+    });
+    let a = parse_activity(&v).unwrap();
+    assert!(a.success);
+    assert_eq!(a.resources, [("USER".to_owned(), Id::new("u1"))]);
+    assert!(parse_activity(&serde_json::json!({"action": {}})).is_none());
 }
