@@ -503,3 +503,81 @@ fn an_event_without_an_id_is_refused_and_types_are_read_in_any_case() {
     assert_eq!(a.resources, [("USER".to_owned(), Id::new("u1"))]);
     assert!(parse_activity(&serde_json::json!({"action": {}})).is_none());
 }
+
+fn pingscope(m: &MockPingOne, dir: &std::path::Path, args: &[&str]) -> Value {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pingscope"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
+        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
+        .env("PINGONE_CLIENT_ID", CLIENT_ID)
+        .env("PINGONE_CLIENT_SECRET", SECRET)
+        .env("PINGONE_API_URL", m.api_url())
+        .env("PINGONE_AUTH_URL", m.auth_url())
+        .env_remove("PINGSCOPE_PROFILE")
+        .env("PINGSCOPE_KEYRING", "none")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+#[test]
+fn the_refresh_command_refreshes_stores_and_says_how() {
+    let base = generate(&Params::sized(600, 0, 0, 31));
+    let m = MockPingOne::spawn_blocking(base.clone(), config());
+    let dir = tempfile::tempdir().unwrap();
+    // The first look has nothing stored: a full load, saying so.
+    let v = pingscope(&m, dir.path(), &["refresh", "--json"]);
+    assert_eq!(v["mode"], "full");
+    assert!(v["reason"].as_str().unwrap().contains("no stored snapshot"));
+    assert!(v["changes"].is_null());
+    // A few people change teams; the refresh reads only them again.
+    let mut next = base.clone();
+    let team = next
+        .groups
+        .iter()
+        .find(|g| g.user_filter.is_none())
+        .unwrap()
+        .id
+        .clone();
+    for u in next.users.iter_mut().step_by(100).take(4) {
+        let ms = u.memberships.get_or_insert_with(Vec::new);
+        ms.retain(|m| m.id != team);
+        ms.push(Membership {
+            id: team.clone(),
+            kind: MembershipKind::Direct,
+        });
+    }
+    let at = now_ms() - 5 * 60 * 1000;
+    m.replace(next.clone(), events_between(&base, &next, at));
+    let v = pingscope(&m, dir.path(), &["refresh", "--json"]);
+    assert_eq!(v["mode"], "incremental", "{v}");
+    assert!(v["reread"]["users"].as_u64().unwrap() <= 4, "{v}");
+    assert!(v["events"].as_u64().unwrap() >= 4);
+    assert!(v["stored"].is_string());
+    // The diff against the previous snapshot is part of the summary.
+    assert!(
+        v["changes"]["gained"].is_u64() && v["changes"]["lost"].is_u64(),
+        "{v}"
+    );
+    let full = pingscope(&m, dir.path(), &["refresh", "--full", "--json"]);
+    assert_eq!(full["reason"], "--full");
+    assert!(
+        full["requests"].as_u64().unwrap() > 5 * v["requests"].as_u64().unwrap(),
+        "{full} vs {v}"
+    );
+    // Without the audit log: a full load, and why.
+    m.update_config(|c| c.forbidden.push(Forbidden::AuditLog));
+    let v = pingscope(&m, dir.path(), &["refresh", "--json"]);
+    assert_eq!(v["mode"], "full");
+    assert!(v["reason"].as_str().unwrap().contains("audit log"), "{v}");
+    // Three stored snapshots now: `snapshots` lists them.
+    let listed = pingscope(&m, dir.path(), &["snapshots", "--json"]);
+    assert!(listed.as_array().is_some_and(|a| a.len() >= 3), "{listed}");
+}

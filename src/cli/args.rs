@@ -126,6 +126,16 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', value_parser = diff::parse_only)]
         only: Vec<crate::model::diff::ItemKind>,
     },
+    /// Bring the newest stored snapshot of a live environment up to date from its audit log
+    /// (reading again only what the events name), or load it in full when that cannot be
+    /// trusted (saying why); store the result.
+    Refresh {
+        #[arg(long)]
+        json: bool,
+        /// Load everything, whatever the audit log says.
+        #[arg(long)]
+        full: bool,
+    },
     /// Snapshot files.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),

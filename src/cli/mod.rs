@@ -7,6 +7,7 @@ pub mod export;
 pub mod human;
 pub mod live;
 pub mod login;
+mod refresh;
 pub mod views;
 
 mod args;
@@ -259,6 +260,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let graph = load_graph(&cli.source)?;
             compare::run(&mut out, &graph, &user, &other, &only, format)?;
         }
+        Command::Refresh { json, full } => refresh::run(&mut out, &cli.source, full, json)?,
         Command::Snapshots { json } => snapshots(&mut out, json)?,
         Command::Login(args) => {
             login::login(

@@ -7,6 +7,7 @@ mod args;
 pub mod checkpoint;
 mod live;
 mod progress;
+pub mod refresh;
 pub mod seal;
 pub mod store;
 pub mod verify;
@@ -205,7 +206,7 @@ impl Source {
     }
 }
 
-fn requests(c: &Client) -> Requests {
+pub(crate) fn requests(c: &Client) -> Requests {
     let n = c.counters();
     Requests {
         sent: n.requests(),
