@@ -359,6 +359,21 @@ async fn no_events_reads_only_the_collections_and_deleted_entities_go() {
     // A few pages of collections: nothing per entity.
     assert!(spent < 40, "{spent} requests");
 
+    // An event recorded outside the window (an hour before the stored snapshot) is not read.
+    let early = stored.meta.taken_at.millis().unwrap() - 3600 * 1000;
+    let u = base.users[5].id.clone();
+    m.replace(
+        base.clone(),
+        vec![event(early, "USER.UPDATED", &[("USER", &u)], true)],
+    );
+    let (_, outcome) = refresh(&c, &|_| {}, &stored, now_ms() + 120_000)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Incremental(s) if s.events == 0 && s.users == 0),
+        "{outcome:?}"
+    );
+
     // A user deleted (named by its event), outside any group.
     let mut next = base.clone();
     let gone = next.users.remove(3).id;
