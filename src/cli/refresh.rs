@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::model::Graph;
 use crate::model::diff::{Change, diff};
-use crate::pingone::refresh::Outcome;
+use crate::source::refresh::Outcome;
 use crate::source::{Source, SourceArgs, Update};
 
 pub fn run(out: &mut impl Write, src: &SourceArgs, full: bool, json: bool) -> Result<()> {

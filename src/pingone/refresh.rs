@@ -391,6 +391,29 @@ pub enum Outcome {
     Full(String),
 }
 
+/// What a refresh of `stored` at `now` will do: read what the events reach again
+/// ([`Plan::Incremental`]), or load everything and why ([`Plan::Full`]). Reads the audit log and
+/// the groups it names; loads nothing else.
+pub async fn prepare(client: &Client, stored: &Snapshot, now: i64) -> Plan {
+    let Some(taken) = stored.meta.taken_at.millis() else {
+        return Plan::Full("the stored snapshot has no time".into());
+    };
+    let (from, to) = match window(taken, now) {
+        Ok(w) => w,
+        Err(reason) => return Plan::Full(reason),
+    };
+    let events = match read_activities(client, from, to).await {
+        Ok(e) => e,
+        Err(e) => return Plan::Full(format!("the audit log could not be read: {e}")),
+    };
+    match reaching(client, stored, &events).await {
+        Ok(reach) => plan(stored, &events, Some(&reach)),
+        Err(e) => Plan::Full(format!(
+            "a group the audit log names could not be read: {e}"
+        )),
+    }
+}
+
 /// The environment now: `stored` (a snapshot of it taken earlier by pingscope) brought up to
 /// date from the audit log, or, when that cannot be trusted, a full load saying why. `now` is
 /// the caller's clock in milliseconds. The caller checks that `stored` is of this environment
@@ -401,33 +424,10 @@ pub async fn refresh(
     stored: &Snapshot,
     now: i64,
 ) -> Result<(Snapshot, Outcome), ApiError> {
-    let full = |reason: String| async move {
-        super::load(client, sink)
+    match prepare(client, stored, now).await {
+        Plan::Full(reason) => super::load(client, sink)
             .await
-            .map(|s| (s, Outcome::Full(reason)))
-    };
-    let Some(taken) = stored.meta.taken_at.millis() else {
-        return full("the stored snapshot has no time".into()).await;
-    };
-    let (from, to) = match window(taken, now) {
-        Ok(w) => w,
-        Err(reason) => return full(reason).await,
-    };
-    let events = match read_activities(client, from, to).await {
-        Ok(e) => e,
-        Err(e) => return full(format!("the audit log could not be read: {e}")).await,
-    };
-    let reach = match reaching(client, stored, &events).await {
-        Ok(r) => r,
-        Err(e) => {
-            return full(format!(
-                "a group the audit log names could not be read: {e}"
-            ))
-            .await;
-        }
-    };
-    match plan(stored, &events, Some(&reach)) {
-        Plan::Full(reason) => full(reason).await,
+            .map(|s| (s, Outcome::Full(reason))),
         Plan::Incremental { prior, summary } => {
             let resume = super::loader::Resume {
                 prior: Some(&prior),

@@ -216,7 +216,7 @@ pub(crate) fn requests(c: &Client) -> Requests {
     }
 }
 
-fn load_live(
+pub(crate) fn load_live(
     l: &LiveSource,
     on: &(dyn Fn(Update) + Send + Sync),
     partials: bool,

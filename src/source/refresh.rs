@@ -7,7 +7,8 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::{LoadStats, Source, Update, requests, seal};
 use crate::model::{Snapshot, Source as Origin, Timestamp};
-use crate::pingone::refresh::Outcome;
+pub use crate::pingone::refresh::{Outcome, Summary};
+use crate::pingone::refresh::Plan;
 use crate::pingone::{self, Client};
 
 /// A refresh's result: the new snapshot, the one it refreshed (for the changes), how it went.
@@ -36,47 +37,41 @@ impl Source {
             .stored_newest()
             .and_then(|s| seal::read(&s.path).ok())
             .filter(|s| matches!(&s.meta.source, Origin::Live { api_url } if *api_url == api));
-        let client = Client::new(l.connection.clone(), l.tuning.clone())?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
-        let started = Instant::now();
-        let sink = |e: pingone::LoadEvent| on(Update::from(e));
         let now = Timestamp::now()
             .millis()
             .ok_or_else(|| eyre!("the clock is unreadable"))?;
-        let run = async {
-            match (&previous, full) {
-                (_, true) => pingone::load(&client, &sink)
-                    .await
-                    .map(|s| (s, Outcome::Full("--full".into()))),
-                (None, false) => pingone::load(&client, &sink).await.map(|s| {
-                    let why = "no stored snapshot of this environment from this API";
-                    (s, Outcome::Full(why.into()))
-                }),
-                (Some(p), false) => pingone::refresh::refresh(&client, &sink, p, now).await,
+        // What the audit log says first; a full load goes the usual way (checkpointed).
+        let client = Client::new(l.connection.clone(), l.tuning.clone())?;
+        let started = Instant::now();
+        let plan = match (&previous, full) {
+            (_, true) => Plan::Full("--full".into()),
+            (None, false) => {
+                Plan::Full("no stored snapshot of this environment from this API".into())
+            }
+            (Some(p), false) => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(pingone::refresh::prepare(&client, p, now))
             }
         };
-        let result = runtime.block_on(async {
-            tokio::pin!(run);
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tokio::select! {
-                    r = &mut run => break r,
-                    _ = tick.tick() => on(Update::Requests(requests(&client))),
-                }
+        let (mut snapshot, outcome, mut stats) = match plan {
+            Plan::Full(reason) => {
+                let (s, mut stats) = super::load_live(l, on, false)?;
+                // The audit log's pages and the groups read before deciding count too.
+                stats.requests.sent += requests(&client).sent;
+                stats.elapsed = started.elapsed();
+                (s, Outcome::Full(reason), stats)
             }
-        });
-        runtime.shutdown_timeout(Duration::from_millis(100));
-        let (mut snapshot, outcome) = result?;
+            Plan::Incremental { prior, summary } => {
+                let (s, mut stats) = incremental(&client, on, &prior)?;
+                stats.elapsed = started.elapsed();
+                (s, Outcome::Incremental(summary), stats)
+            }
+        };
         snapshot.meta.profile.clone_from(&l.profile);
-        let stats = LoadStats {
-            requests: requests(&client),
-            elapsed: started.elapsed(),
-            stored: Some(store.save(&snapshot)),
-            unencrypted: seal::key().err().map(str::to_owned),
-            ..LoadStats::default()
-        };
+        stats.stored = Some(store.save(&snapshot));
+        stats.unencrypted = seal::key().err().map(str::to_owned);
         Ok(Refreshed {
             snapshot,
             previous,
@@ -84,4 +79,41 @@ impl Source {
             stats,
         })
     }
+}
+
+/// A load that keeps every stored read in `prior` (the per-entity reads the events do not reach).
+fn incremental(
+    client: &Client,
+    on: &(dyn Fn(Update) + Send + Sync),
+    prior: &pingone::loader::Prior,
+) -> Result<(Snapshot, LoadStats)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let sink = |e: pingone::LoadEvent| on(Update::from(e));
+    let resume = pingone::loader::Resume {
+        prior: Some(prior),
+        journal: None,
+    };
+    let result = runtime.block_on(async {
+        let load = pingone::loader::load_resumable(client, &sink, false, resume);
+        tokio::pin!(load);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                r = &mut load => break r,
+                _ = tick.tick() => on(Update::Requests(requests(client))),
+            }
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    Ok((
+        result?,
+        LoadStats {
+            requests: requests(client),
+            elapsed: started.elapsed(),
+            ..LoadStats::default()
+        },
+    ))
 }

@@ -77,6 +77,20 @@ fn now_millis() -> i64 {
 
 /// Loads the source on its own thread (a live load runs a runtime of its own) and reports by
 /// `Action`s tagged `generation`.
+/// How a refresh went, for the message line.
+fn refresh_note(outcome: &crate::source::refresh::Outcome) -> String {
+    use crate::source::refresh::Outcome;
+    match outcome {
+        Outcome::Incremental(s) => format!(
+            "refreshed from the audit log: {} events, {} users and {} groups read again",
+            s.events, s.users, s.groups
+        ),
+        Outcome::Full(reason) => {
+            format!("loaded in full: {}", crate::model::text::sanitize(reason))
+        }
+    }
+}
+
 fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
     let failed = tx.clone();
     let spawned = std::thread::Builder::new()
@@ -132,9 +146,19 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
             };
             // Said once the data is in place (installing it clears the message line).
             let mut note = None;
-            let msg = match source.load(&on, live) {
+            // Over a stored snapshot, a refresh from the audit log (a full load when that
+            // cannot be trusted, saying why).
+            let loaded = if showing_stored {
+                source.refresh(&on, false).map(|r| {
+                    note = Some(refresh_note(&r.outcome));
+                    (r.snapshot, r.stats)
+                })
+            } else {
+                source.load(&on, live)
+            };
+            let msg = match loaded {
                 Ok((snapshot, stats)) => {
-                    if let (Some(Ok(_)), Some(why)) = (&stats.stored, &stats.unencrypted) {
+                    if let (Some(Ok(_)), Some(why), None) = (&stats.stored, &stats.unencrypted, &note) {
                         note = Some(format!(
                             "stored unencrypted (0600): the store's key cannot be kept ({why}); --no-store keeps nothing"
                         ));
