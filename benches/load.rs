@@ -88,6 +88,7 @@ fn main() {
         // pingscope's loader, default tuning (no cap: it learns the limit from 429s), with
         // each membership plan, on the same served data.
         let mut took_per_user = 0.0;
+        let mut last = None;
         for plan in [MembershipPlan::PerUser, MembershipPlan::PerGroup] {
             let client = Client::new(
                 conn(),
@@ -127,6 +128,60 @@ fn main() {
             if let Some(line) = report.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 println!("  {line}");
             }
+            last = Some((loaded, took, answered));
+        }
+
+        // A working day later: 100 changes (70 people join a team, 30 are disabled) recorded in
+        // the audit log, then a refresh of the last load against a full load's cost.
+        if let Some((stored, full_took, full_answered)) = last {
+            let mut next = snapshot.clone();
+            let teams: Vec<pingscope::model::Id> = next
+                .groups
+                .iter()
+                .filter(|g| g.user_filter.is_none())
+                .filter(|g| g.parent_groups.as_ref().is_none_or(Vec::is_empty))
+                .map(|g| g.id.clone())
+                .collect();
+            let now = pingscope::model::Timestamp::now().millis().unwrap_or(0);
+            let at = pingscope::model::Timestamp::from_millis(now).to_string();
+            let mut events = Vec::new();
+            let step = (next.users.len() / 100).max(1);
+            for (k, u) in next.users.iter_mut().step_by(step).take(100).enumerate() {
+                let mut resources = vec![serde_json::json!({"type": "USER", "id": u.id.to_string()})];
+                if k < 70 {
+                    let team = teams[k % teams.len()].clone();
+                    resources.push(serde_json::json!({"type": "GROUP", "id": team.to_string()}));
+                    let ms = u.memberships.get_or_insert_with(Vec::new);
+                    ms.retain(|m| m.id != team);
+                    ms.push(pingscope::model::Membership {
+                        id: team,
+                        kind: pingscope::model::MembershipKind::Direct,
+                    });
+                } else {
+                    u.enabled = false;
+                }
+                events.push(serde_json::json!({
+                    "id": format!("bench-{k}"), "recordedAt": at,
+                    "action": {"type": "BENCH.CHANGE"}, "result": {"status": "SUCCESS"},
+                    "resources": resources,
+                }));
+            }
+            m.replace(next, events);
+            let client = Client::new(conn(), Tuning::default()).expect("client");
+            let throttled_before = m.counters().rate_limited;
+            let started = Instant::now();
+            let (_, outcome) =
+                pingone::refresh::refresh(&client, &|_| {}, &stored, now + 120_000)
+                    .await
+                    .expect("refresh");
+            let took = started.elapsed().as_secs_f64();
+            let answered =
+                client.counters().requests() - (m.counters().rate_limited - throttled_before);
+            println!(
+                "refresh after 100 changes: {took:.1} s, {answered} answered requests = {:.2}% of the per-group load's requests and {:.2}% of its time (target < 2%); {outcome:?}",
+                answered as f64 / full_answered as f64 * 100.0,
+                took / full_took * 100.0,
+            );
         }
         let took = took_per_user;
         println!("mock counters: {}", m.counters().summary().replace('\n', "; "));

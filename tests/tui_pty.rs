@@ -173,8 +173,10 @@ impl Pty {
 
 #[test]
 fn find_a_user_open_an_app_ask_why_go_back_and_quit() {
+    // A new pty is in line mode; not asserted here, as the explorer may already have switched
+    // it to raw mode by the time this thread looks (a race on a loaded machine). Leaving it in
+    // line mode again is checked at the end.
     let mut t = Pty::spawn(&[]);
-    assert!(t.canonical(), "the pty starts in line mode");
     t.wait_for("Users 480");
     assert!(!t.canonical(), "the explorer runs in raw mode");
     assert!(t.vt.screen().alternate_screen());

@@ -447,54 +447,70 @@ async fn reaching(
     stored: &Snapshot,
     events: &[Activity],
 ) -> Result<HashSet<Id>, ApiError> {
-    let conn = client.connection();
+    use futures::StreamExt;
+    let named: Vec<&Group> = {
+        let ids = named_groups(events);
+        stored
+            .groups
+            .iter()
+            .filter(|g| ids.contains(&g.id))
+            .collect()
+    };
+    // A few at a time, like the loader's per-entity stages.
+    let checks: Vec<Result<Option<Id>, ApiError>> = futures::stream::iter(named)
+        .map(|g| reaches(client, g))
+        .buffer_unordered(8)
+        .collect()
+        .await;
     let mut out = HashSet::new();
-    for id in named_groups(events) {
-        let Some(g) = stored.groups.iter().find(|g| g.id == id) else {
-            continue;
-        };
-        let gone = |e: &ApiError| matches!(e, ApiError::Http { status: 404, .. });
-        let group = match client
-            .get(&conn.env_url(&format!("/groups/{id}")), Resource::Groups)
-            .await
-        {
-            Ok(v) => v,
-            Err(e) if gone(&e) => {
-                out.insert(id);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let dynamic_now = group.get("userFilter").is_some_and(|f| !f.is_null());
-        let url = conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000"));
-        let parents =
-            match super::wire::get_all(client, &url, "groupMemberships", Resource::GroupNesting)
-                .await
-            {
-                Ok(l) => l,
-                Err(e) if gone(&e) => {
-                    out.insert(id);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-        let mut now: Vec<&str> = parents
-            .items
-            .iter()
-            .filter_map(|v| v.get("id")?.as_str())
-            .collect();
-        let mut before: Vec<String> = g
-            .parent_groups
-            .iter()
-            .flatten()
-            .map(|r| r.id.to_string())
-            .collect();
-        now.sort_unstable();
-        before.sort_unstable();
-        let renested = g.parent_groups.is_none() || now != before;
-        if renested || dynamic_now || g.user_filter.is_some() {
+    for c in checks {
+        if let Some(id) = c? {
             out.insert(id);
         }
     }
     Ok(out)
+}
+
+/// `Some(id)` when group `g` (as stored) was deleted, re-nested, or is dynamic.
+async fn reaches(client: &Client, g: &Group) -> Result<Option<Id>, ApiError> {
+    let conn = client.connection();
+    let id = &g.id;
+    let gone = |e: &ApiError| matches!(e, ApiError::Http { status: 404, .. });
+    let group = match client
+        .get(&conn.env_url(&format!("/groups/{id}")), Resource::Groups)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) if gone(&e) => return Ok(Some(id.clone())),
+        Err(e) => return Err(e),
+    };
+    let dynamic_now = group.get("userFilter").is_some_and(|f| !f.is_null());
+    let url = conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000"));
+    let parents = match super::wire::get_all(
+        client,
+        &url,
+        "groupMemberships",
+        Resource::GroupNesting,
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) if gone(&e) => return Ok(Some(id.clone())),
+        Err(e) => return Err(e),
+    };
+    let mut now: Vec<&str> = parents
+        .items
+        .iter()
+        .filter_map(|v| v.get("id")?.as_str())
+        .collect();
+    let mut before: Vec<String> = g
+        .parent_groups
+        .iter()
+        .flatten()
+        .map(|r| r.id.to_string())
+        .collect();
+    now.sort_unstable();
+    before.sort_unstable();
+    let renested = g.parent_groups.is_none() || now != before;
+    Ok((renested || dynamic_now || g.user_filter.is_some()).then(|| id.clone()))
 }

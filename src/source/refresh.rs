@@ -7,8 +7,8 @@ use color_eyre::eyre::{Result, bail, eyre};
 
 use super::{LoadStats, Source, Update, requests, seal};
 use crate::model::{Snapshot, Source as Origin, Timestamp};
-pub use crate::pingone::refresh::{Outcome, Summary};
 use crate::pingone::refresh::Plan;
+pub use crate::pingone::refresh::{Outcome, Summary};
 use crate::pingone::{self, Client};
 
 /// A refresh's result: the new snapshot, the one it refreshed (for the changes), how it went.
