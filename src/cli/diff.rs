@@ -11,7 +11,7 @@ use super::views::path_view;
 use crate::model::diff::{self, AccessChange, Change, Diff, EntityChanges, ItemKind, SubjectKind};
 use crate::model::text::{csv_cell, sanitize};
 use crate::model::{Graph, Kind};
-use crate::source::{SourceArgs, Store};
+use crate::source::SourceArgs;
 
 /// How `diff` and `compare` print.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, clap::ValueEnum)]
@@ -36,19 +36,14 @@ pub fn parse_only(s: &str) -> std::result::Result<ItemKind, String> {
         .ok_or_else(|| format!("unknown kind {s:?}; one of: applications, roles, groups"))
 }
 
-/// A snapshot file, or a stored snapshot (`@latest`, `@2`) of the configured environment (or
-/// of `env`).
+/// A snapshot file, or a stored snapshot (`@latest`, `@2`) of `env`, else of the configured
+/// environment.
 fn locate(src: &SourceArgs, reference: &Path, env: Option<&str>) -> Result<PathBuf> {
-    let Some(r) = reference.to_str().filter(|r| r.starts_with('@')) else {
-        return Ok(reference.to_path_buf());
-    };
-    let store = Store::open(false)
-        .ok_or_else(|| eyre!("{r}: there is no local store (it is turned off)"))?;
     let env = match env {
         Some(e) => Some(e.to_owned()),
         None => crate::source::configured_environment(src)?,
     };
-    store.resolve(r, env.as_deref()).map_err(|e| eyre!(e))
+    crate::source::snapshot_path(reference, env.as_deref())
 }
 
 fn read(path: &Path) -> Result<Graph> {

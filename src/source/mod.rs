@@ -55,15 +55,8 @@ impl Source {
     /// call this before a terminal goes raw). `None` when nothing is configured.
     pub fn resolve(args: &SourceArgs) -> Result<Option<Source>> {
         if let Some(p) = &args.snapshot {
-            // `@latest`, `@2`: a stored snapshot (of the configured environment, if any).
-            if let Some(r) = p.to_str().filter(|r| r.starts_with('@')) {
-                let store = Store::open(false)
-                    .ok_or_else(|| eyre!("{r}: there is no local store (it is turned off)"))?;
-                let env = configured_environment(args)?;
-                let path = store.resolve(r, env.as_deref()).map_err(|e| eyre!(e))?;
-                return Ok(Some(Source::File(path)));
-            }
-            return Ok(Some(Source::File(p.clone())));
+            let env = configured_environment(args)?;
+            return Ok(Some(Source::File(snapshot_path(p, env.as_deref())?)));
         }
         if args.demo {
             return Ok(Some(Source::Demo));
@@ -290,6 +283,17 @@ pub(crate) fn load_live(
             ..LoadStats::default()
         },
     ))
+}
+
+/// A snapshot file, or a stored snapshot (`@latest`, `@2`, ...) of environment `env` (of the
+/// only one stored when `None`).
+pub fn snapshot_path(reference: &Path, env: Option<&str>) -> Result<PathBuf> {
+    let Some(r) = reference.to_str().filter(|r| r.starts_with('@')) else {
+        return Ok(reference.to_path_buf());
+    };
+    let store = Store::open(false)
+        .ok_or_else(|| eyre!("{r}: there is no local store (it is turned off)"))?;
+    store.resolve(r, env).map_err(|e| eyre!(e))
 }
 
 /// The environment the flags or the profile name, without touching the keyring.

@@ -348,14 +348,9 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
 /// Changes view; an error in one line.
 fn diff_with(data: &Data, reference: &str) -> std::result::Result<changes::Changes, String> {
     let g = &data.graph;
-    let path = if reference.starts_with('@') {
-        let store = crate::source::Store::open(false)
-            .ok_or_else(|| format!("{reference}: there is no local store (it is turned off)"))?;
-        let env = g.environment.id.as_ref().map(ToString::to_string);
-        store.resolve(reference, env.as_deref())?
-    } else {
-        std::path::PathBuf::from(reference)
-    };
+    let env = g.environment.id.as_ref().map(ToString::to_string);
+    let path = crate::source::snapshot_path(std::path::Path::new(reference), env.as_deref())
+        .map_err(|e| e.to_string())?;
     let snapshot = crate::source::seal::read(&path).map_err(|e| e.to_string())?;
     let other = Graph::build(snapshot);
     crate::model::diff::check_same_environment(&other, g)?;
