@@ -7,7 +7,8 @@
 //! load as a naive script would run it (one request at a time), for a bounded time and
 //! extrapolated to the whole plan.
 //!
-//! Knobs: BENCH_USERS, BENCH_GROUPS, BENCH_APPS, BENCH_RPS, BENCH_LATENCY_MS, BENCH_NAIVE_SECONDS.
+//! Knobs: BENCH_USERS, BENCH_GROUPS, BENCH_APPS, BENCH_RPS, BENCH_LATENCY_MS, BENCH_NAIVE_SECONDS,
+//! BENCH_PLANS (`per-group`: that plan only).
 
 #[path = "../tests/support/mock/mod.rs"]
 #[allow(unused_imports)]
@@ -89,7 +90,12 @@ fn main() {
         // each membership plan, on the same served data.
         let mut took_per_user = 0.0;
         let mut last = None;
-        for plan in [MembershipPlan::PerUser, MembershipPlan::PerGroup] {
+        // BENCH_PLANS=per-group skips the per-user load (for a quicker look at the refresh).
+        let plans: Vec<MembershipPlan> = match std::env::var("BENCH_PLANS").as_deref() {
+            Ok("per-group") => vec![MembershipPlan::PerGroup],
+            _ => vec![MembershipPlan::PerUser, MembershipPlan::PerGroup],
+        };
+        for plan in plans {
             let client = Client::new(
                 conn(),
                 Tuning {
@@ -169,6 +175,7 @@ fn main() {
             m.replace(next, events);
             let client = Client::new(conn(), Tuning::default()).expect("client");
             let throttled_before = m.counters().rate_limited;
+            let before = m.counters();
             let started = Instant::now();
             let (_, outcome) =
                 pingone::refresh::refresh(&client, &|_| {}, &stored, now + 120_000)
@@ -182,6 +189,7 @@ fn main() {
                 answered as f64 / full_answered as f64 * 100.0,
                 took / full_took * 100.0,
             );
+            println!("  by endpoint: {}", m.counters().minus(&before).summary().replace('\n', "; "));
         }
         let took = took_per_user;
         println!("mock counters: {}", m.counters().summary().replace('\n', "; "));

@@ -6,11 +6,12 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use pingscope::demo::{Params, generate, later};
 use pingscope::model::*;
+use pingscope::pingone::loader::Done;
 use pingscope::pingone::refresh::*;
 use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
 use serde_json::{Value, json};
@@ -463,18 +464,33 @@ fn a_named_user_group_or_assignment_is_read_again() {
         .min_by_key(|g| members_of(g))
         .unwrap();
     let members = members_of(g);
-    let reach = HashSet::from([g.id.clone()]);
+    let reach = Checked {
+        reach: HashSet::from([g.id.clone()]),
+        ..Checked::default()
+    };
     let events = [ev("2", true, &[("GROUP", &g.id)])];
     let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&reach)) else {
         panic!("full")
     };
     assert_eq!(summary.users, members);
-    // The same group named by a membership event only: no member is read again.
-    let Plan::Incremental { summary, .. } = plan(&s, &events, Some(&HashSet::new())) else {
+    // The same group named by a membership event only: no member is read again; the parents
+    // read while checking it are kept, only its role assignments are asked again.
+    let fresh = vec![Ref::new("a-parent")];
+    let checked = Checked {
+        parents: HashMap::from([(g.id.clone(), fresh.clone())]),
+        ..Checked::default()
+    };
+    let Plan::Incremental { summary, prior } = plan(&s, &events, Some(&checked)) else {
         panic!("full")
     };
     assert_eq!(summary.users, 0);
-    assert_eq!(summary.groups, 1);
+    assert_eq!((summary.groups, summary.nesting_known), (1, 1));
+    assert_eq!(summary.requests(), 1);
+    assert_eq!(
+        prior.done(Stage::GroupNesting, &g.id),
+        Some(&Done::Parents(fresh))
+    );
+    assert_eq!(prior.done(Stage::GroupRoleAssignments, &g.id), None);
     // A known assignment: its holder; an unknown one without a holder: a full load.
     let holder = s
         .users

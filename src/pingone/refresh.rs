@@ -71,13 +71,16 @@ pub struct Summary {
     pub groups: usize,
     pub applications: usize,
     pub gateways: usize,
+    /// Of the groups read again, those whose parents were read while checking them (only their
+    /// role assignments are left to read).
+    pub nesting_known: usize,
 }
 
 impl Summary {
     /// About how many requests the per-entity reads take (two per user or group, one per
-    /// application or gateway), collections aside.
+    /// application or gateway, one less per group whose nesting is known), collections aside.
     pub fn requests(&self) -> usize {
-        2 * self.users + 2 * self.groups + self.applications + self.gateways
+        2 * self.users + 2 * self.groups - self.nesting_known + self.applications + self.gateways
     }
 }
 
@@ -106,10 +109,20 @@ pub fn named_groups(events: &[Activity]) -> HashSet<Id> {
         .collect()
 }
 
-/// What to read again after `events`, for the stored snapshot `s`. `reach`: the named groups
-/// whose change reaches their members (re-nested, deleted, dynamic); `None` when unknown, and
-/// then every named group does.
-pub fn plan(s: &Snapshot, events: &[Activity], reach: Option<&HashSet<Id>>) -> Plan {
+/// What reading the groups the events name found, before planning.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Checked {
+    /// The named groups whose change reaches their members: deleted, re-nested or dynamic
+    /// (before or now).
+    pub reach: HashSet<Id>,
+    /// The parents just read of named groups that still exist (read whole and decoded cleanly):
+    /// kept as this refresh's read of their nesting instead of asked again.
+    pub parents: HashMap<Id, Vec<Ref>>,
+}
+
+/// What to read again after `events`, for the stored snapshot `s`. `checked`: what reading the
+/// named groups found; `None` when unknown, and then every named group reaches its members.
+pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Plan {
     let mut named: HashMap<String, HashSet<Id>> = HashMap::new();
     let mut seen_events = HashSet::new();
     for e in events {
@@ -189,10 +202,11 @@ pub fn plan(s: &Snapshot, events: &[Activity], reach: Option<&HashSet<Id>>) -> P
     }
 
     // A group's change reaches its members' INDIRECT memberships and its children's parents.
-    let named_groups = match reach {
-        Some(r) => r.clone(),
+    let named_groups = match checked {
+        Some(c) => c.reach.clone(),
         None => ids("GROUP"),
     };
+    let fresh_parents = |id: &Id| checked.and_then(|c| c.parents.get(id));
     let mut all_users = false;
     for g in &s.groups {
         if named_groups.contains(&g.id) && g.user_filter.is_some() {
@@ -266,6 +280,11 @@ pub fn plan(s: &Snapshot, events: &[Activity], reach: Option<&HashSet<Id>>) -> P
     for g in &s.groups {
         if groups.contains(&g.id) {
             summary.groups += 1;
+            // Its nesting was read a moment ago, while checking it: not asked twice.
+            if let Some(p) = fresh_parents(&g.id) {
+                summary.nesting_known += 1;
+                prior.insert(Stage::GroupNesting, g.id.clone(), Done::Parents(p.clone()));
+            }
             continue;
         }
         if let Some(p) = &g.parent_groups {
@@ -406,8 +425,8 @@ pub async fn prepare(client: &Client, stored: &Snapshot, now: i64) -> Plan {
         Ok(e) => e,
         Err(e) => return Plan::Full(format!("the audit log could not be read: {e}")),
     };
-    match reaching(client, stored, &events).await {
-        Ok(reach) => plan(stored, &events, Some(&reach)),
+    match check_groups(client, stored, &events).await {
+        Ok(checked) => plan(stored, &events, Some(&checked)),
         Err(e) => Plan::Full(format!(
             "a group the audit log names could not be read: {e}"
         )),
@@ -439,78 +458,116 @@ pub async fn refresh(
     }
 }
 
-/// Which of the groups the events name changed in a way that reaches their members: deleted,
-/// re-nested, or dynamic (before or now). A membership event names a group too; reading its
-/// parents and itself (two requests) spares re-reading every member.
-async fn reaching(
+/// Reads the groups the events name: which of them changed in a way that reaches their members
+/// (deleted, re-nested, or dynamic before or now), and their parents as they are now. A
+/// membership event names a group too; one listing of the groups (deleted ones are absent,
+/// dynamic ones have a filter) and one read of each named group's parents spare re-reading
+/// every member, and those parents are this refresh's read of its nesting.
+async fn check_groups(
     client: &Client,
     stored: &Snapshot,
     events: &[Activity],
-) -> Result<HashSet<Id>, ApiError> {
+) -> Result<Checked, ApiError> {
     use futures::StreamExt;
-    let named: Vec<&Group> = {
-        let ids = named_groups(events);
-        stored
-            .groups
-            .iter()
-            .filter(|g| ids.contains(&g.id))
-            .collect()
-    };
-    // A few at a time, like the loader's per-entity stages.
-    let checks: Vec<Result<Option<Id>, ApiError>> = futures::stream::iter(named)
-        .map(|g| reaches(client, g))
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    let mut out = HashSet::new();
-    for c in checks {
-        if let Some(id) = c? {
-            out.insert(id);
-        }
+    let ids = named_groups(events);
+    let named: Vec<&Group> = stored
+        .groups
+        .iter()
+        .filter(|g| ids.contains(&g.id))
+        .collect();
+    let mut checked = Checked::default();
+    if named.is_empty() {
+        return Ok(checked);
     }
-    Ok(out)
-}
-
-/// `Some(id)` when group `g` (as stored) was deleted, re-nested, or is dynamic.
-async fn reaches(client: &Client, g: &Group) -> Result<Option<Id>, ApiError> {
     let conn = client.connection();
-    let id = &g.id;
-    let gone = |e: &ApiError| matches!(e, ApiError::Http { status: 404, .. });
-    let group = match client
-        .get(&conn.env_url(&format!("/groups/{id}")), Resource::Groups)
-        .await
-    {
-        Ok(v) => v,
-        Err(e) if gone(&e) => return Ok(Some(id.clone())),
-        Err(e) => return Err(e),
-    };
-    let dynamic_now = group.get("userFilter").is_some_and(|f| !f.is_null());
-    let url = conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000"));
-    let parents = match super::wire::get_all(
+    let listing = super::wire::get_all(
         client,
-        &url,
-        "groupMemberships",
-        Resource::GroupNesting,
+        &conn.env_url("/groups?limit=1000"),
+        "groups",
+        Resource::Groups,
     )
-    .await
-    {
-        Ok(l) => l,
-        Err(e) if gone(&e) => return Ok(Some(id.clone())),
-        Err(e) => return Err(e),
-    };
-    let mut now: Vec<&str> = parents
+    .await?;
+    if let Some(problem) = listing.problem {
+        return Err(ApiError::Decode {
+            path: "/groups".into(),
+            detail: problem,
+        });
+    }
+    // Each group as it is now: dynamic or not.
+    let now: HashMap<Id, bool> = listing
         .items
         .iter()
-        .filter_map(|v| v.get("id")?.as_str())
+        .filter_map(|v| {
+            let id = Id::new(v.get("id")?.as_str()?);
+            Some((id, v.get("userFilter").is_some_and(|f| !f.is_null())))
+        })
         .collect();
-    let mut before: Vec<String> = g
-        .parent_groups
-        .iter()
-        .flatten()
-        .map(|r| r.id.to_string())
-        .collect();
-    now.sort_unstable();
-    before.sort_unstable();
-    let renested = g.parent_groups.is_none() || now != before;
-    Ok((renested || dynamic_now || g.user_filter.is_some()).then(|| id.clone()))
+    let mut to_read = Vec::new();
+    for g in named {
+        match now.get(&g.id) {
+            None => {
+                checked.reach.insert(g.id.clone());
+            }
+            Some(&dynamic) => {
+                if dynamic || g.user_filter.is_some() {
+                    checked.reach.insert(g.id.clone());
+                }
+                to_read.push(g);
+            }
+        }
+    }
+    // As many at a time as the loader's per-entity stages.
+    // Each group with its parents now (`None`: gone, or not read whole).
+    type Read = Result<(Id, Option<Vec<Ref>>), ApiError>;
+    let reads: Vec<Read> = futures::stream::iter(to_read)
+        .map(|g| async move {
+            let url = conn.env_url(&format!("/groups/{}/memberOfGroups?limit=1000", g.id));
+            match super::wire::get_all(client, &url, "groupMemberships", Resource::GroupNesting)
+                .await
+            {
+                Ok(l) => Ok((g.id.clone(), Some(l))),
+                // Deleted since the listing.
+                Err(e) if e.is_not_found() => Ok((g.id.clone(), None)),
+                Err(e) => Err(e),
+            }
+            .map(|(id, l)| (id, l.and_then(clean_parents)))
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let by_id: HashMap<&Id, &Group> = stored.groups.iter().map(|g| (&g.id, g)).collect();
+    for r in reads {
+        let (id, parents) = r?;
+        let Some(parents) = parents else {
+            // Gone, or a listing that cannot be trusted whole: it reaches its members.
+            checked.reach.insert(id);
+            continue;
+        };
+        let mut now: Vec<&Id> = parents.iter().map(|p| &p.id).collect();
+        let mut before: Vec<&Id> = by_id
+            .get(&id)
+            .and_then(|g| g.parent_groups.as_ref())
+            .map(|ps| ps.iter().map(|p| &p.id).collect())
+            .unwrap_or_default();
+        now.sort_unstable();
+        before.sort_unstable();
+        let unknown_before = by_id.get(&id).is_none_or(|g| g.parent_groups.is_none());
+        if unknown_before || now != before {
+            checked.reach.insert(id.clone());
+        }
+        checked.parents.insert(id, parents);
+    }
+    Ok(checked)
+}
+
+/// A group's parents from a listing read whole, every item decoded; `None` otherwise (the
+/// load reads them again, recording what is wrong).
+fn clean_parents(l: super::wire::Listing) -> Option<Vec<Ref>> {
+    if l.problem.is_some() || !l.repaired.is_empty() {
+        return None;
+    }
+    l.items
+        .into_iter()
+        .map(|v| serde_json::from_value::<Ref>(v).ok())
+        .collect()
 }

@@ -53,8 +53,13 @@ impl Prior {
         self.done.keys().filter(|(s, _)| *s == stage).count()
     }
 
+    /// The read of `id` in `stage` it holds.
+    pub fn done(&self, stage: Stage, id: &Id) -> Option<&Done> {
+        self.done.get(&(stage, id.clone()))
+    }
+
     pub(super) fn get<T: Journaled>(&self, stage: Stage, id: &Id) -> Option<Vec<T>> {
-        self.done.get(&(stage, id.clone())).and_then(T::from_done)
+        self.done(stage, id).and_then(T::from_done)
     }
 }
 

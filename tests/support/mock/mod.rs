@@ -256,6 +256,52 @@ pub struct Counters {
 }
 
 impl Counters {
+    /// What was counted since `earlier`.
+    pub fn minus(&self, earlier: &Counters) -> Counters {
+        Counters {
+            requests: self.requests.saturating_sub(earlier.requests),
+            token: self.token.saturating_sub(earlier.token),
+            environment: self.environment.saturating_sub(earlier.environment),
+            populations: self.populations.saturating_sub(earlier.populations),
+            users_list: self.users_list.saturating_sub(earlier.users_list),
+            user: self.user.saturating_sub(earlier.user),
+            user_member_of_groups: self
+                .user_member_of_groups
+                .saturating_sub(earlier.user_member_of_groups),
+            user_role_assignments: self
+                .user_role_assignments
+                .saturating_sub(earlier.user_role_assignments),
+            groups_list: self.groups_list.saturating_sub(earlier.groups_list),
+            group: self.group.saturating_sub(earlier.group),
+            group_member_of_groups: self
+                .group_member_of_groups
+                .saturating_sub(earlier.group_member_of_groups),
+            group_role_assignments: self
+                .group_role_assignments
+                .saturating_sub(earlier.group_role_assignments),
+            applications: self.applications.saturating_sub(earlier.applications),
+            app_role_assignments: self
+                .app_role_assignments
+                .saturating_sub(earlier.app_role_assignments),
+            gateways: self.gateways.saturating_sub(earlier.gateways),
+            gateway_role_assignments: self
+                .gateway_role_assignments
+                .saturating_sub(earlier.gateway_role_assignments),
+            roles: self.roles.saturating_sub(earlier.roles),
+            other: self.other.saturating_sub(earlier.other),
+            rate_limited: self.rate_limited.saturating_sub(earlier.rate_limited),
+            faults: self.faults.saturating_sub(earlier.faults),
+            drops: self.drops.saturating_sub(earlier.drops),
+            bad_requests: self.bad_requests.saturating_sub(earlier.bad_requests),
+            unauthorized: self.unauthorized.saturating_sub(earlier.unauthorized),
+            forbidden: self.forbidden.saturating_sub(earlier.forbidden),
+            not_found: self.not_found.saturating_sub(earlier.not_found),
+            tokens_issued: self.tokens_issued.saturating_sub(earlier.tokens_issued),
+            non_get: self.non_get.saturating_sub(earlier.non_get),
+            secret_reads: self.secret_reads.saturating_sub(earlier.secret_reads),
+        }
+    }
+
     /// What a read-only loader must never do: non-GET requests and secret reads.
     pub fn violations(&self) -> u64 {
         self.non_get + self.secret_reads
