@@ -196,6 +196,7 @@ fn main() {
     let opts = pingscope::model::audit::AuditOptions {
         now_millis: pingscope::demo::DEMO_NOW_MILLIS,
         stale_days: 90,
+        grace_days: 14,
     };
     for lens in [
         pingscope::model::audit::Lens::Privileged,

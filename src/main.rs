@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use color_eyre::eyre::Result;
 use pingscope::cli::{Cli, EXIT_INCOMPLETE, Incomplete};
 
@@ -22,7 +21,7 @@ fn main() -> ExitCode {
     // Installs the panic and error report hooks (before any terminal setup: the order matters).
     let _ = color_eyre::install();
     on_signals();
-    let result = dispatch(Cli::parse());
+    let result = dispatch(pingscope::cli::parse());
     // Quitting the explorer while a load runs: what it read stays for the next load.
     pingscope::source::checkpoint::flush_open();
     match result {
@@ -32,7 +31,7 @@ fn main() -> ExitCode {
             if err.chain().any(broken_pipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("pingscope: {}", one_line(&err));
+            eprintln!("pingscope: {}", pingscope::source::one_line(&err));
             if err.downcast_ref::<Incomplete>().is_some() {
                 return ExitCode::from(EXIT_INCOMPLETE);
             }
@@ -47,19 +46,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         return pingscope::tui::run(&cli.source, pingscope::tui::Options { mouse: cli.mouse });
     }
     pingscope::cli::run(cli)
-}
-
-/// The error and its causes on one line, each said once: a cause whose text the message before
-/// it already contains (an OS error quoted by its wrapper) is not repeated.
-fn one_line(err: &color_eyre::eyre::Report) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for e in err.chain() {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ").replace('\n', " ")
 }
 
 /// SIGINT or SIGTERM: make the load's checkpoint durable, remove the temporary file of a

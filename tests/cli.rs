@@ -1,6 +1,9 @@
 //! The scripting CLI, through the binary, on the bundled demo: one case per access rule, the
 //! reverse questions, exports, and the error paths.
 
+#[path = "support/pipe.rs"]
+mod pipe;
+
 use std::collections::{BTreeSet, HashMap};
 
 use assert_cmd::Command;
@@ -127,6 +130,8 @@ fn an_admin_through_a_group_gets_the_admin_console_with_the_role_hop() {
     assert_eq!(role["scope"]["type"], "ENVIRONMENT");
     assert_eq!(role["scope"]["resolved"], true);
     let console = app_entry(&a, "applications", app::ADMIN_CONSOLE).expect("admitted");
+    // One condition, one chain: no `alsoPaths`.
+    assert!(console.get("alsoPaths").is_none(), "{console}");
     let l = links(&console["path"]);
     assert_eq!(l.last().unwrap(), "ADMIN_USERS_ONLY");
     assert!(l.contains(&"assigned".to_owned()), "{l:?}");
@@ -145,7 +150,9 @@ fn all_groups_refuses_for_one_missing_group_and_admits_with_every_chain() {
 
     let a = access(who::ALL_GROUPS_MEMBER);
     let e = app_entry(&a, "applications", app::ALL_GROUPS_APP).expect("admitted");
-    let paths = e["paths"].as_array().unwrap();
+    // `path` and one more chain: one per listed group, none given twice.
+    let mut paths = vec![e["path"].clone()];
+    paths.extend(e["alsoPaths"].as_array().unwrap().iter().cloned());
     assert_eq!(paths.len(), 2, "one chain per listed group: {e}");
     let ends: BTreeSet<String> = paths
         .iter()
@@ -198,6 +205,8 @@ fn disabled_users_still_show_what_the_policy_gives_them() {
         .find(|u| u["username"] == who::DISABLED_WITH_ROLE)
         .expect("listed");
     assert_eq!(me["enabled"], false);
+    // Its chain once: an open application has one condition.
+    assert!(me["path"].is_array() && me.get("alsoPaths").is_none() && me.get("paths").is_none());
 }
 
 #[test]
@@ -478,7 +487,7 @@ fn no_source_explains_itself() {
 fn audit_summary_agrees_with_each_lens_and_findings_carry_reasons() {
     let summary = json(&["--demo", "audit", "--json"]);
     let lenses = summary["lenses"].as_array().unwrap();
-    assert_eq!(lenses.len(), 8);
+    assert_eq!(lenses.len(), 9);
     for l in lenses {
         let key = l["lens"].as_str().unwrap();
         let detail = json(&["--demo", "audit", key, "--json"]);
@@ -488,7 +497,10 @@ fn audit_summary_agrees_with_each_lens_and_findings_carry_reasons() {
         for f in findings {
             assert!(!f["reason"].as_str().unwrap().is_empty(), "{key}: {f}");
             assert!(
-                f["user"].is_object() || f["application"].is_object() || f["gateway"].is_object(),
+                f["user"].is_object()
+                    || f["application"].is_object()
+                    || f["gateway"].is_object()
+                    || f["group"].is_object(),
                 "{f}"
             );
         }
@@ -709,4 +721,154 @@ fn encrypting_a_saved_snapshot_without_a_keyring_is_refused_in_one_line() {
     assert!(err.contains("--encrypt needs the OS keyring"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(!file.exists());
+}
+
+/// Piped or redirected, table cells stay whole (ids are for tools); only a terminal cuts them.
+#[test]
+fn piped_tables_keep_whole_ids() {
+    let out = assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .args(["--demo", "holders", "Environment Admin"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Two roles share the name: the error lists both ids; take the built-in one's.
+    let id = err
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .find(|w| w.len() == 36)
+        .expect("an id");
+    let out = assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .args(["--demo", "holders", id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().count() > 3, "{text}");
+    assert!(!text.contains('…'), "{text}");
+}
+
+fn run_bin(args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .env("PINGSCOPE_KEYRING", "none")
+        .env_remove("PINGSCOPE_PROFILE")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Each command's help shows the options it uses, and an option given where it means nothing is
+/// refused in one line.
+#[test]
+fn each_command_shows_and_takes_only_its_options() {
+    let help = |args: &[&str]| String::from_utf8(run_bin(args).stdout).unwrap();
+    let login = help(&["login", "--help"]);
+    for absent in ["--demo", "--snapshot", "--mouse", "--max-age", "--no-store"] {
+        assert!(!login.contains(absent), "login --help lists {absent}");
+    }
+    assert!(login.contains("--environment-id") && login.contains("--profile"));
+    let generate = help(&["demo", "generate", "--help"]);
+    assert!(!generate.contains("[default: 0]"), "{generate}");
+    assert!(!generate.contains("--environment-id") && !generate.contains("--demo "));
+    assert!(
+        generate.contains("--out <FILE>       The snapshot file to write"),
+        "{generate}"
+    );
+    let access = help(&["access", "--help"]);
+    assert!(
+        access.contains("--snapshot") && !access.contains("--mouse"),
+        "{access}"
+    );
+    // Refused where they mean nothing, in one line.
+    let out = run_bin(&["login", "--demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--demo does not apply to `pingscope login`"),
+        "{err}"
+    );
+    let out = run_bin(&["demo", "generate", "--users", "0", "--out", "x.pscope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 19"));
+    // Still taken before or after the command.
+    assert!(run_bin(&["stats", "--demo"]).status.success());
+    assert!(run_bin(&["--demo", "stats"]).status.success());
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run_bin(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("who-can") && text.contains("audit"),
+            "{shell}"
+        );
+    }
+    let out = run_bin(&["man"]);
+    assert!(out.status.success());
+    let man = String::from_utf8(out.stdout).unwrap();
+    assert!(man.contains(".TH pingscope 1"), "{man}");
+    assert!(man.contains("who\\-can"), "{man}");
+    assert!(!run_bin(&["completions", "tcsh"]).status.success());
+}
+
+/// A reader that stops early (`| head -1`): every command ends quietly, status 0.
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let cases: [&[&str]; 5] = [
+        &["--demo", "export", "--format", "csv"],
+        &["--demo", "export", "--format", "json"],
+        &["--demo", "who-can", app::OPEN_APP, "--json"],
+        &["--demo", "who-can", app::OPEN_APP],
+        &["--demo", "members", "All Staff", "--json"],
+    ];
+    for args in cases {
+        let (first, out) = pipe::first_line_then_close(args);
+        assert!(!first.is_empty(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn audit_findings_are_structured() {
+    let v = json(&["--demo", "audit", "privileged", "--json"]);
+    let derek = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["user"]["username"] == who::DISABLED_WITH_ROLE)
+        .expect("listed");
+    assert_eq!(derek["flags"], serde_json::json!(["disabled"]));
+    let role = &derek["roles"][0];
+    assert!(
+        role["role"]["id"].is_string() && role["role"]["name"].is_string(),
+        "{derek}"
+    );
+    assert!(role["scope"]["type"].is_string(), "{derek}");
+    let v = json(&["--demo", "audit", "stale", "--json"]);
+    assert!(v["graceDays"].is_u64());
+    let first = &v["findings"][0];
+    assert_eq!(
+        first["flags"],
+        serde_json::json!(["never-signed-on"]),
+        "{first}"
+    );
+    assert!(first.get("lastSignOn").is_none());
+    let later = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["daysSinceSignOn"].is_i64())
+        .expect("a stale sign-on");
+    assert!(later["lastSignOn"].is_string(), "{later}");
+    let v = json(&["--demo", "audit", "nesting-cycles", "--json"]);
+    let f = &v["findings"][0];
+    assert!(
+        f["group"]["name"].is_string() && f["cycle"].as_array().is_some_and(|c| !c.is_empty()),
+        "{f}"
+    );
 }

@@ -227,6 +227,9 @@ fn a_first_run_explains_how_to_log_in_and_offers_the_demo() {
     ] {
         assert!(said.contains(want), "{want}: {said}");
     }
+    // The explorer first (the main job), a command after it.
+    let demo_line = said.lines().find(|l| l.contains("bundled demo")).unwrap();
+    assert!(demo_line.trim_end().ends_with("pingscope --demo"), "{said}");
     if keyutils_works() {
         ok(&ctx.login("prod", SECRET, &[]));
         let said = ok(&ctx.run(&[]));

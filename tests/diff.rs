@@ -1,9 +1,10 @@
 //! `pingscope diff` and `pingscope compare` through the binary: the JSON contract on two
 //! generated snapshots (held equal to the model's diff), the filters, CSV, and the error paths.
 
-use std::io::{BufRead, BufReader};
+#[path = "support/pipe.rs"]
+mod pipe;
+
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use assert_cmd::Command;
 use pingscope::demo::{Params, generate, later};
@@ -232,19 +233,8 @@ fn other_environments_and_damaged_files_are_one_line_errors_with_nothing_on_stdo
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let p = pair(600);
-    let bin = assert_cmd::cargo::cargo_bin("pingscope");
-    let mut child = std::process::Command::new(bin)
-        .args(["diff", s(&p.old), s(&p.new), "--format", "csv"])
-        .env("PINGSCOPE_KEYRING", "none")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (first, out) =
+        pipe::first_line_then_close(&["diff", s(&p.old), s(&p.new), "--format", "csv"]);
     assert!(first.starts_with("change,"));
     assert!(
         out.status.success(),

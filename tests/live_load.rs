@@ -684,6 +684,7 @@ async fn gateways_and_their_roles_are_loaded_and_a_forbidden_gateway_read_is_a_g
             &audit::AuditOptions {
                 now_millis: 0,
                 stale_days: 90,
+                grace_days: 14,
             },
         );
         assert!(!r.incomplete.is_empty(), "{stage:?}");

@@ -112,3 +112,70 @@ fn every_documented_demo_command_runs_as_written() {
         }
     }
 }
+
+/// The example lines (`  pingscope ...`) of a help text.
+fn help_examples(help: &str) -> Vec<String> {
+    help.lines()
+        .filter_map(|l| l.strip_prefix("  pingscope "))
+        // "  pingscope --demo      the explorer, ...": the command, not its gloss.
+        .map(|l| l.split("   ").next().unwrap_or(l).trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn every_help_example_runs_as_written() {
+    let bin = || assert_cmd::Command::cargo_bin("pingscope").unwrap();
+    let top = String::from_utf8(bin().arg("--help").output().unwrap().stdout).unwrap();
+    // The commands `--help` lists, each with its own help.
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 10, "{commands:?}");
+    let mut cases = help_examples(&top);
+    for c in &commands {
+        let help = bin().args([c.as_str(), "--help"]).output().unwrap().stdout;
+        cases.extend(help_examples(&String::from_utf8(help).unwrap()));
+    }
+    assert!(cases.len() >= 6, "{cases:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for case in &cases {
+        // Placeholders (ENV_ID) stand for the reader's own tenant; the explorer alone needs a
+        // terminal (tests/tui_pty.rs runs it).
+        let placeholder = split(case)
+            .iter()
+            .any(|w| w.len() > 2 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'));
+        if placeholder || case == "--demo" {
+            continue;
+        }
+        let (command, into) = match case.split_once(" > ") {
+            Some((c, file)) => (c, Some(file.trim())),
+            None => (case.as_str(), None),
+        };
+        let out = bin()
+            .current_dir(dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("PINGSCOPE_KEYRING", "none")
+            .env_remove("PINGSCOPE_PROFILE")
+            .args(split(command))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{case}: {err}");
+        assert!(
+            !out.stdout.is_empty() || err.contains("wrote"),
+            "{case} printed nothing"
+        );
+        if let Some(file) = into {
+            std::fs::write(dir.path().join(file), &out.stdout).unwrap();
+        }
+        ran += 1;
+    }
+    assert!(ran >= 6, "{cases:?}");
+}

@@ -12,7 +12,7 @@ use crate::source::SourceArgs;
     name = "pingscope",
     version,
     about = "Who has what, and why, in a PingOne environment (read-only)",
-    after_help = "Examples:\n  pingscope --demo access maria.garcia\n  pingscope --demo who-can \"Payroll\" --json\n  pingscope --snapshot prod.json export --format csv > access.csv"
+    after_help = "Examples:\n  pingscope --demo                                    the explorer, on the bundled demo\n  pingscope --demo access alice.nguyen                everything she reaches, and why\n  pingscope --demo who-can \"ADP Payroll\" --json\n  pingscope --demo export --format csv > access.csv"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -66,12 +66,15 @@ pub enum Command {
     /// With no lens, a summary of every lens.
     Audit {
         /// One of: privileged, privileged-weak, admin-via-group, inactive-with-roles, no-mfa,
-        /// stale, open-apps, non-human-admins (worker apps and gateways).
+        /// stale, open-apps, non-human-admins (worker apps and gateways), nesting-cycles.
         #[arg(value_parser = parse_lens)]
         lens: Option<crate::model::audit::Lens>,
         /// A sign-on older than this many days is stale.
         #[arg(long, default_value_t = crate::model::audit::AuditOptions::DEFAULT_STALE_DAYS)]
         stale_days: u32,
+        /// Accounts created fewer than this many days ago are not stale yet.
+        #[arg(long, default_value_t = crate::model::audit::AuditOptions::DEFAULT_GRACE_DAYS)]
+        grace_days: u32,
         #[arg(long)]
         json: bool,
     },
@@ -88,7 +91,7 @@ pub enum Command {
     /// user, worker app and gateway, with the chain and what broke; entities added, removed,
     /// changed.
     #[command(
-        after_help = "Examples:\n  pingscope diff before.pscope after.pscope\n  pingscope diff @2 --only roles,applications --json\n  pingscope diff @2 @latest --user alice.nguyen --format csv"
+        after_help = "Examples:\n  pingscope demo generate --out before.pscope\n  pingscope demo generate --later --out after.pscope\n  pingscope diff before.pscope after.pscope --only roles,applications\n  pingscope diff before.pscope after.pscope --user chen.jensen --format csv\nStored snapshots (see `pingscope snapshots`): `pingscope diff @2` compares the one before the\nnewest with the newest."
     )]
     Diff {
         /// The older snapshot: a file, or a stored one (@latest, @2, ...: see `pingscope snapshots`).
@@ -161,6 +164,14 @@ pub enum Command {
     /// The demo environment and its generator.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Shell completions for bash, zsh, fish, elvish or powershell, on standard output.
+    #[command(
+        after_help = "Example:\n  pingscope completions bash > pingscope.bash\n(bash loads it from ~/.local/share/bash-completion/completions/pingscope)"
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff), on standard output.
+    #[command(after_help = "Example:\n  pingscope man > pingscope.1")]
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,15 +194,20 @@ pub enum SnapshotCommand {
 pub enum DemoCommand {
     /// Generate an environment of any size (deterministic for a seed) and write it as a snapshot.
     Generate {
-        /// Number of users (default: the bundled demo's parameters).
-        #[arg(long)]
+        /// Number of users, at least 19 (the demo's well-known people); default: the bundled
+        /// demo's own parameters.
+        #[arg(long, value_parser = parse_users)]
         users: Option<usize>,
-        #[arg(long, default_value_t = 0)]
-        groups: usize,
-        #[arg(long, default_value_t = 0)]
-        apps: usize,
+        /// Number of groups; default: one per 20 users, at least 60.
+        #[arg(long)]
+        groups: Option<usize>,
+        /// Number of applications; default: one per 100 users, 30 to 1,000.
+        #[arg(long)]
+        apps: Option<usize>,
+        /// The random seed: the same seed and sizes give the same environment.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The snapshot file to write (atomically, readable by you only).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// compact (MessagePack in zstd) or jsonl (JSON Lines).
@@ -202,6 +218,140 @@ pub enum DemoCommand {
         #[arg(long)]
         later: bool,
     },
+}
+
+/// The fewest users a generated environment has: its well-known people.
+pub const MIN_USERS: usize = 19;
+
+fn parse_users(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+    if n < MIN_USERS {
+        return Err(format!(
+            "at least {MIN_USERS}: the demo's well-known people are in every generated environment"
+        ));
+    }
+    Ok(n)
+}
+
+/// The options each command does not use, hidden from its help (they are global, so that they
+/// may come before or after the command; using one where it means nothing is refused by
+/// [`unused_option`]).
+const SOURCE_ONLY: &[&str] = &[
+    "demo",
+    "snapshot",
+    "max_age",
+    "no_store",
+    "allow_incomplete",
+];
+const LIVE: &[&str] = &[
+    "environment_id",
+    "auth_environment_id",
+    "client_id",
+    "region",
+    "token_auth_method",
+    "api_url",
+    "auth_url",
+    "api_service_hostname",
+    "auth_service_hostname",
+    "max_rps",
+    "concurrency",
+    "plan",
+];
+
+/// The options `command` (a path of subcommand names) does not read.
+pub fn unused_options(command: &[&str]) -> Vec<&'static str> {
+    if command.is_empty() {
+        return Vec::new();
+    }
+    // The mouse is the explorer's only.
+    let mut out = vec!["mouse"];
+    match command {
+        ["login"] => out.extend(SOURCE_ONLY),
+        ["logout"] => {
+            out.extend(SOURCE_ONLY);
+            out.extend(LIVE);
+        }
+        ["profiles"] | ["snapshots"] | ["demo", ..] | ["completions"] | ["man"] => {
+            out.extend(SOURCE_ONLY);
+            out.extend(LIVE);
+            out.push("profile");
+        }
+        ["refresh"] => out.extend(["demo", "snapshot", "max_age"]),
+        _ => {}
+    }
+    out
+}
+
+/// The command line's definition, with each command's help showing only the options it uses:
+/// the global options a command does not read are given to it hidden (clap then does not
+/// propagate the shown ones to it).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    hide_unused(cmd, &globals, &mut Vec::new())
+}
+
+/// Parses the command line (exiting with clap's message on an error), refusing an option given
+/// to a command that does not read it: one line saying so, rather than silently ignoring it.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    use clap::parser::ValueSource;
+    let matches = command().get_matches();
+    let mut path = Vec::new();
+    let mut leaf = &matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name);
+        leaf = sub;
+    }
+    for id in unused_options(&path) {
+        let given = leaf
+            .try_contains_id(id)
+            .is_ok_and(|known| known && leaf.value_source(id) == Some(ValueSource::CommandLine));
+        if given {
+            command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--{} does not apply to `pingscope {}`",
+                        id.replace('_', "-"),
+                        path.join(" ")
+                    ),
+                )
+                .exit();
+        }
+    }
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn hide_unused(
+    mut cmd: clap::Command,
+    globals: &[clap::Arg],
+    path: &mut Vec<String>,
+) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    for name in names {
+        path.push(name.clone());
+        let p: Vec<&str> = path.iter().map(String::as_str).collect();
+        let unused = unused_options(&p);
+        cmd = cmd.mut_subcommand(&name, |mut sub| {
+            for a in globals {
+                if unused.contains(&a.get_id().as_str()) {
+                    sub = sub.arg(a.clone().hide(true));
+                }
+            }
+            hide_unused(sub, globals, path)
+        });
+        path.pop();
+    }
+    cmd
 }
 
 fn parse_lens(s: &str) -> std::result::Result<crate::model::audit::Lens, String> {

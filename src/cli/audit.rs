@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::model::Kind;
 use crate::model::audit::{self, AuditOptions, Finding, Lens, Report};
 use crate::model::text::sanitize;
-use crate::model::{AppIx, GatewayIx, Graph, Timestamp, UserIx};
+use crate::model::{AppIx, GatewayIx, Graph, GroupIx, Timestamp, UserIx};
 
 use super::human::{Table, write_incomplete};
 use super::views::{self, AppView, LazySeq, UserView};
@@ -30,20 +30,90 @@ struct FindingView<'a> {
     application: Option<AppView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     gateway: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<NamedView<'a>>,
     reason: &'a str,
+    /// The account's state as the lens saw it: disabled, locked, mfa-off, never-signed-on, stale.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    flags: &'a [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_sign_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    days_since_sign_on: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_at: Option<String>,
+    /// The admin roles held, each at its scope.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    roles: Vec<serde_json::Value>,
+    /// The groups those roles come through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    via_groups: Vec<NamedView<'a>>,
+    /// The other groups of a nesting cycle.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cycle: Vec<NamedView<'a>>,
+}
+
+#[derive(Serialize)]
+struct NamedView<'a> {
+    id: String,
+    name: &'a str,
+}
+
+fn group_named(graph: &Graph, g: GroupIx) -> NamedView<'_> {
+    let group = graph.group(g);
+    NamedView {
+        id: group.id.to_string(),
+        name: &group.name,
+    }
 }
 
 fn finding_view<'a>(graph: &'a Graph, f: &'a Finding) -> FindingView<'a> {
+    let facts = &f.facts;
     let mut v = FindingView {
         user: None,
         application: None,
         gateway: None,
+        group: None,
         reason: &f.reason,
+        flags: &facts.flags,
+        last_sign_on: None,
+        days_since_sign_on: facts.days_since_sign_on,
+        created_at: None,
+        roles: facts
+            .assignments
+            .iter()
+            .map(|&a| {
+                serde_json::json!({
+                    "role": views::role_ref(graph, a),
+                    "scope": views::scope_view(graph, a),
+                })
+            })
+            .collect(),
+        via_groups: facts
+            .via_groups
+            .iter()
+            .map(|&g| group_named(graph, g))
+            .collect(),
+        cycle: facts.cycle.iter().map(|&g| group_named(graph, g)).collect(),
     };
     match f.target.kind {
         Kind::App => v.application = Some(views::app_view(graph, AppIx(f.target.ix))),
         Kind::Gateway => v.gateway = Some(views::gateway_json(graph, GatewayIx(f.target.ix))),
-        _ => v.user = Some(views::user_view(graph, UserIx(f.target.ix))),
+        Kind::Group => v.group = Some(group_named(graph, GroupIx(f.target.ix))),
+        _ => {
+            let user = graph.user(UserIx(f.target.ix));
+            v.user = Some(views::user_view(graph, UserIx(f.target.ix)));
+            if facts
+                .flags
+                .iter()
+                .any(|f| *f == "stale" || *f == "never-signed-on")
+            {
+                v.last_sign_on = user
+                    .last_sign_on_millis()
+                    .map(|m| Timestamp::from_millis(m).to_string());
+                v.created_at = user.created_at.as_ref().map(ToString::to_string);
+            }
+        }
     }
     v
 }
@@ -77,6 +147,7 @@ pub fn run(
                     &serde_json::json!({
                         "asOf": as_of,
                         "staleDays": opts.stale_days,
+                        "graceDays": opts.grace_days,
                         "lenses": lenses,
                     }),
                 );
@@ -115,6 +186,7 @@ pub fn run(
                         "description": lens.description(),
                         "asOf": as_of,
                         "staleDays": opts.stale_days,
+                        "graceDays": opts.grace_days,
                         "count": r.findings.len(),
                         "incomplete": r.incomplete,
                         "findings": LazySeq::new(r.findings.iter().map(|f| finding_view(graph, f))),
@@ -138,6 +210,10 @@ pub fn run(
                     Kind::Gateway => {
                         let gw = graph.gateway(GatewayIx(f.target.ix));
                         t.row_with_tail([gw.name.as_str(), "gateway"], &f.reason);
+                    }
+                    Kind::Group => {
+                        let g = graph.group(GroupIx(f.target.ix));
+                        t.row_with_tail([g.name.as_str(), "group"], &f.reason);
                     }
                     _ => {
                         let user = graph.user(UserIx(f.target.ix));

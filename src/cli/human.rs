@@ -9,8 +9,19 @@ use crate::model::access::{Holder, Holders, Members};
 use crate::model::text::sanitize;
 use crate::model::*;
 
-/// The widest a cell may be before it is cut (by display width, with an ellipsis).
-const MAX_CELL: usize = 48;
+/// The widest a cell may be on a terminal before it is cut (by display width, with an
+/// ellipsis). Piped or redirected, cells stay whole: ids and names are for reading by tools.
+fn max_cell() -> usize {
+    use std::io::IsTerminal;
+    static MAX: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        if io::stdout().is_terminal() {
+            48
+        } else {
+            usize::MAX
+        }
+    })
+}
 
 /// `s` sanitised and cut to `max` columns.
 pub fn fit(s: &str, max: usize) -> String {
@@ -27,7 +38,7 @@ impl Table {
         self.rows.push(
             cells
                 .into_iter()
-                .map(|c| fit(c.as_ref(), MAX_CELL))
+                .map(|c| fit(c.as_ref(), max_cell()))
                 .collect(),
         );
     }
@@ -40,7 +51,7 @@ impl Table {
     ) {
         let mut row: Vec<String> = cells
             .into_iter()
-            .map(|c| fit(c.as_ref(), MAX_CELL))
+            .map(|c| fit(c.as_ref(), max_cell()))
             .collect();
         row.push(sanitize(tail).into_owned());
         self.rows.push(row);
@@ -87,8 +98,8 @@ pub fn access(w: &mut impl Write, graph: &Graph, u: UserIx, a: &Access) -> io::R
     writeln!(
         w,
         "{}  {}  {}",
-        fit(&user.username, MAX_CELL),
-        fit(&user.display_name().unwrap_or_default(), MAX_CELL),
+        fit(&user.username, max_cell()),
+        fit(&user.display_name().unwrap_or_default(), max_cell()),
         facts.join(" · ")
     )?;
 
@@ -162,7 +173,7 @@ pub fn who_can(w: &mut impl Write, graph: &Graph, who: &WhoCan) -> io::Result<()
     writeln!(
         w,
         "{}  {}  {}  policy: {}",
-        fit(&app.name, MAX_CELL),
+        fit(&app.name, max_cell()),
         app.kind,
         app.status_word(),
         sanitize(&graph.policy_text(who.app))
@@ -207,7 +218,7 @@ pub fn holders(w: &mut impl Write, graph: &Graph, r: RoleIx, h: &Holders) -> io:
     writeln!(
         w,
         "{}  {}  id {}  ({})",
-        fit(&role.name, MAX_CELL),
+        fit(&role.name, max_cell()),
         role.kind_label(),
         role.id,
         h.counts(graph).summary()
@@ -239,7 +250,7 @@ pub fn members(w: &mut impl Write, graph: &Graph, m: &Members) -> io::Result<()>
     writeln!(
         w,
         "{}  ({} members: {direct} direct, {} through nesting or filters)",
-        fit(&g.name, MAX_CELL),
+        fit(&g.name, max_cell()),
         m.members.len(),
         m.members.len() - direct
     )?;

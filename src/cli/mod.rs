@@ -12,7 +12,7 @@ pub mod views;
 
 mod args;
 
-pub use args::{Cli, Command, DemoCommand, SnapshotCommand};
+pub use args::{Cli, Command, DemoCommand, SnapshotCommand, command, parse};
 
 use std::io::{self, BufWriter, Write};
 
@@ -109,20 +109,17 @@ pub fn load_graph(src: &SourceArgs) -> Result<Graph> {
     Ok(Graph::build(load_snapshot(src)?))
 }
 
-fn generate_params(users: Option<usize>, groups: usize, apps: usize, seed: u64) -> demo::Params {
+fn generate_params(
+    users: Option<usize>,
+    groups: Option<usize>,
+    apps: Option<usize>,
+    seed: u64,
+) -> demo::Params {
     match users {
         None => demo::Params::demo(),
         Some(n) => {
-            let groups = if groups == 0 {
-                (n / 20).max(60)
-            } else {
-                groups
-            };
-            let apps = if apps == 0 {
-                (n / 100).clamp(30, 1000)
-            } else {
-                apps
-            };
+            let groups = groups.unwrap_or((n / 20).max(60));
+            let apps = apps.unwrap_or((n / 100).clamp(30, 1000));
             demo::Params::sized(n, groups, apps, seed)
         }
     }
@@ -215,12 +212,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             lens,
             stale_days,
+            grace_days,
             json,
         } => {
             let graph = load_graph(&cli.source)?;
             let opts = crate::model::audit::AuditOptions {
                 now_millis: audit_now(&graph),
                 stale_days,
+                grace_days,
             };
             audit::run(&mut out, &graph, lens, &opts, json)?;
         }
@@ -291,6 +290,15 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             eprintln!("wrote {}", file.display());
         }
+        Command::Completions { shell } => {
+            // The fallible form: a closed pipe ends quietly instead of panicking.
+            use clap_complete::Generator;
+            let mut cmd = args::command();
+            cmd.set_bin_name("pingscope");
+            cmd.build();
+            shell.try_generate(&cmd, &mut out)?;
+        }
+        Command::Man => clap_mangen::Man::new(args::command()).render(&mut out)?,
         Command::Demo(DemoCommand::Generate {
             users,
             groups,
@@ -516,8 +524,8 @@ pub fn first_run_message() -> String {
      In CI, set PINGONE_ENVIRONMENT_ID, PINGONE_CLIENT_ID, PINGONE_CLIENT_SECRET and\n\
      PINGONE_REGION_CODE instead; no keyring is needed.\n\
      \n\
-     No account at hand? Explore the bundled demo:  pingscope --demo stats\n\
-     \x20                                           pingscope --demo access {}\n",
+     No account at hand? Explore the bundled demo:  pingscope --demo\n\
+     \x20   or ask it from the command line:         pingscope --demo access {}\n",
         crate::demo::people_of_note::DEEP_NESTING
     )
 }

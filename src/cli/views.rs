@@ -195,9 +195,21 @@ pub struct RoleEntry {
 pub struct AppEntry<'a> {
     #[serde(flatten)]
     pub app: AppView<'a>,
-    /// The first chain; `paths` has one chain per condition of the rule (ALL_GROUPS, both rules).
+    /// The chain that admits; `alsoPaths`: one more chain per further condition the rule
+    /// required (ALL_GROUPS of several groups, a group rule and ADMIN_USERS_ONLY), absent when
+    /// there is none.
     pub path: Vec<HopView>,
-    pub paths: Vec<Vec<HopView>>,
+    #[serde(rename = "alsoPaths", skip_serializing_if = "Vec::is_empty")]
+    pub also_paths: Vec<Vec<HopView>>,
+}
+
+/// The first chain and the others.
+fn split_paths(mut paths: Vec<Vec<HopView>>) -> (Vec<HopView>, Vec<Vec<HopView>>) {
+    if paths.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let first = paths.remove(0);
+    (first, paths)
 }
 
 #[derive(Serialize)]
@@ -255,11 +267,11 @@ pub fn access_view<'a>(graph: &'a Graph, u: UserIx, access: &Access) -> AccessVi
                 .iter()
                 .map(|p| path_view(graph, p))
                 .collect();
-            let path = paths.first().cloned().unwrap_or_default();
+            let (path, also_paths) = split_paths(paths);
             applications.push(AppEntry {
                 app: app_view(graph, d.app),
                 path,
-                paths,
+                also_paths,
             });
         } else {
             refused.push(RefusedEntry {
@@ -304,8 +316,10 @@ impl<I: Iterator<Item = T>, T: Serialize> Serialize for LazySeq<I> {
 pub struct AdmittedUser<'a> {
     #[serde(flatten)]
     pub user: UserView<'a>,
+    /// As [`AppEntry`]'s.
     pub path: Vec<HopView>,
-    pub paths: Vec<Vec<HopView>>,
+    #[serde(rename = "alsoPaths", skip_serializing_if = "Vec::is_empty")]
+    pub also_paths: Vec<Vec<HopView>>,
 }
 
 #[derive(Serialize)]
@@ -329,10 +343,11 @@ pub fn who_can_view<'a>(
             .iter()
             .map(|p| path_view(graph, p))
             .collect();
+        let (path, also_paths) = split_paths(paths);
         AdmittedUser {
             user: user_view(graph, *u),
-            path: paths.first().cloned().unwrap_or_default(),
-            paths,
+            path,
+            also_paths,
         }
     });
     let mut incomplete = who.incomplete.clone();

@@ -10,6 +10,7 @@ use crate::model::{Kind, Target};
 const OPTS: AuditOptions = AuditOptions {
     now_millis: DEMO_NOW_MILLIS,
     stale_days: AuditOptions::DEFAULT_STALE_DAYS,
+    grace_days: AuditOptions::DEFAULT_GRACE_DAYS,
 };
 
 fn users(g: &Graph, lens: Lens) -> Vec<String> {
@@ -87,7 +88,13 @@ fn privileged_lenses_find_the_designed_admins() {
 fn user_hygiene_lenses_list_only_enabled_users_with_the_problem() {
     let g = Graph::build(demo());
     let stale = users(&g, Lens::Stale);
-    assert!(has(&stale, who::NEVER_SIGNED_ON));
+    // Jonas never signed on, but his account is five days old: within the grace period.
+    assert!(!has(&stale, who::NEVER_SIGNED_ON));
+    assert!(stale.iter().any(|n| {
+        g.user(g.find_user(n).unwrap())
+            .last_sign_on_millis()
+            .is_none()
+    }));
     let limit = DEMO_NOW_MILLIS - 90 * 86_400_000;
     for name in &stale {
         let u = g.user(g.find_user(name).unwrap_or_else(|| panic!("{name}")));
@@ -192,4 +199,96 @@ fn lens_keys_round_trip_and_reports_name_their_gaps() {
         r.incomplete
     );
     assert!(report(&g, Lens::OpenApps, &OPTS).incomplete.is_empty());
+}
+
+#[test]
+fn new_accounts_get_a_grace_period_and_the_stale_lens_lists_the_stalest_first() {
+    let mut snap = demo();
+    // A user created five days before "now", who never signed on.
+    let newcomer = snap
+        .users
+        .iter_mut()
+        .find(|u| u.enabled && u.last_sign_on.is_none())
+        .expect("someone never signed on");
+    newcomer.created_at = Some(crate::model::Timestamp::from_millis(
+        DEMO_NOW_MILLIS - 5 * 86_400_000,
+    ));
+    let name = newcomer.username.to_string();
+    let g = Graph::build(snap);
+    assert!(
+        !has(&users(&g, Lens::Stale), &name),
+        "within the grace period"
+    );
+    let no_grace = AuditOptions {
+        grace_days: 0,
+        ..OPTS
+    };
+    let listed = run(&g, Lens::Stale, &no_grace);
+    assert!(
+        listed
+            .iter()
+            .any(|f| g.users[f.target.ix as usize].username.as_str() == name)
+    );
+    // Never signed on first, then from the oldest sign-on to the newest.
+    let ages: Vec<Option<i64>> = run(&g, Lens::Stale, &OPTS)
+        .iter()
+        .map(|f| f.facts.days_since_sign_on)
+        .collect();
+    let never = ages.iter().take_while(|a| a.is_none()).count();
+    assert!(never > 0 && never < ages.len(), "{ages:?}");
+    let days: Vec<i64> = ages[never..].iter().map(|a| a.unwrap()).collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    assert!(ages[never..].iter().all(Option::is_some), "{ages:?}");
+}
+
+#[test]
+fn lens_lines_name_role_scope_and_status_with_structured_facts() {
+    let g = Graph::build(demo());
+    let found = run(&g, Lens::Privileged, &OPTS);
+    let derek = found
+        .iter()
+        .find(|f| g.users[f.target.ix as usize].username.as_str() == who::DISABLED_WITH_ROLE)
+        .expect("derek is privileged");
+    assert!(derek.reason.starts_with("disabled; "), "{}", derek.reason);
+    assert!(
+        derek.reason.contains("Identity Data Admin at "),
+        "{}",
+        derek.reason
+    );
+    assert_eq!(derek.facts.flags, ["disabled"]);
+    assert!(!derek.facts.assignments.is_empty());
+    let priya = found
+        .iter()
+        .find(|f| g.users[f.target.ix as usize].username.as_str() == who::ADMIN_VIA_GROUP)
+        .expect("priya is privileged");
+    assert!(!priya.facts.via_groups.is_empty());
+    assert!(priya.facts.flags.is_empty());
+    // One role at two scopes is two entries, each named with its scope.
+    for f in run(&g, Lens::NonHumanAdmins, &OPTS) {
+        let scopes = f.reason.matches(" at ").count();
+        assert_eq!(scopes, f.facts.assignments.len(), "{}", f.reason);
+    }
+}
+
+#[test]
+fn nesting_cycles_are_a_lens_of_groups() {
+    let g = Graph::build(demo());
+    let found = run(&g, Lens::NestingCycles, &OPTS);
+    assert!(found.len() >= 3, "the demo has a 3-group cycle");
+    for f in &found {
+        assert_eq!(f.target.kind, Kind::Group);
+        let gi = crate::model::GroupIx(f.target.ix);
+        assert_eq!(f.facts.cycle, g.cycle_of(gi), "{}", f.reason);
+        assert!(
+            f.reason.starts_with("in a nesting cycle with "),
+            "{}",
+            f.reason
+        );
+    }
+    // Nothing else: a graph without cycles gives none.
+    let mut snap = demo();
+    for grp in &mut snap.groups {
+        grp.parent_groups = Some(Vec::new());
+    }
+    assert!(run(&Graph::build(snap), Lens::NestingCycles, &OPTS).is_empty());
 }

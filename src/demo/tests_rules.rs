@@ -230,6 +230,7 @@ fn opts() -> AuditOptions {
     AuditOptions {
         now_millis: super::DEMO_NOW_MILLIS,
         stale_days: AuditOptions::DEFAULT_STALE_DAYS,
+        grace_days: AuditOptions::DEFAULT_GRACE_DAYS,
     }
 }
 

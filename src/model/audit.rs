@@ -9,7 +9,7 @@
 
 use super::access::{Holders, Holding};
 use super::address::{Kind, Target};
-use super::graph::{AppIx, GatewayIx, Graph, UserIx};
+use super::graph::{AppIx, AssignIx, GatewayIx, Graph, GroupIx, UserIx};
 use super::snapshot::Stage;
 
 /// One audit question.
@@ -31,10 +31,12 @@ pub enum Lens {
     OpenApps,
     /// Applications (worker apps) and gateways holding admin roles: non-human admins.
     NonHumanAdmins,
+    /// Groups nested inside themselves, directly or through others.
+    NestingCycles,
 }
 
 impl Lens {
-    pub const ALL: [Lens; 8] = [
+    pub const ALL: [Lens; 9] = [
         Lens::Privileged,
         Lens::PrivilegedWeak,
         Lens::AdminViaGroupOnly,
@@ -43,6 +45,7 @@ impl Lens {
         Lens::Stale,
         Lens::OpenApps,
         Lens::NonHumanAdmins,
+        Lens::NestingCycles,
     ];
 
     /// The lens's name on the command line and in the command palette.
@@ -56,6 +59,7 @@ impl Lens {
             Lens::Stale => "stale",
             Lens::OpenApps => "open-apps",
             Lens::NonHumanAdmins => "non-human-admins",
+            Lens::NestingCycles => "nesting-cycles",
         }
     }
 
@@ -78,6 +82,7 @@ impl Lens {
             Lens::Stale => "Stale sign-on",
             Lens::OpenApps => "Apps open to everyone",
             Lens::NonHumanAdmins => "Non-human admins",
+            Lens::NestingCycles => "Nesting cycles",
         }
     }
 
@@ -99,6 +104,9 @@ impl Lens {
             Lens::NonHumanAdmins => {
                 "applications (worker apps) and gateways holding admin roles: non-human admins"
             }
+            Lens::NestingCycles => {
+                "groups nested inside themselves: each member reaches all the others reach"
+            }
         }
     }
 
@@ -106,6 +114,7 @@ impl Lens {
     pub fn kind(self) -> Kind {
         match self {
             Lens::OpenApps | Lens::NonHumanAdmins => Kind::App,
+            Lens::NestingCycles => Kind::Group,
             _ => Kind::User,
         }
     }
@@ -134,6 +143,7 @@ impl Lens {
                 Stage::Gateways,
                 Stage::GatewayRoleAssignments,
             ],
+            Lens::NestingCycles => &[Stage::Groups, Stage::GroupNesting],
         }
     }
 }
@@ -144,6 +154,24 @@ pub struct Finding {
     pub target: Target,
     /// Why it is listed, in one line (entity names are not sanitized: sanitize before drawing).
     pub reason: String,
+    /// What the reason rests on, for scripts (`audit --json`).
+    pub facts: Facts,
+}
+
+/// The facts behind a finding.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Facts {
+    /// The admin role assignments held (privileged lenses, non-human admins).
+    pub assignments: Vec<AssignIx>,
+    /// The groups they come through (privileged lenses).
+    pub via_groups: Vec<GroupIx>,
+    /// The account's state, as far as the lens looks: `disabled`, `locked`, `mfa-off`,
+    /// `never-signed-on`, `stale`.
+    pub flags: Vec<&'static str>,
+    /// Whole days from the last sign-on to "now" (lenses that look at sign-ons).
+    pub days_since_sign_on: Option<i64>,
+    /// The other groups of its nesting cycle.
+    pub cycle: Vec<GroupIx>,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -152,10 +180,13 @@ pub struct AuditOptions {
     pub now_millis: i64,
     /// A sign-on older than this many days is stale.
     pub stale_days: u32,
+    /// Accounts created less than this many days ago are not stale yet, signed on or not.
+    pub grace_days: u32,
 }
 
 impl AuditOptions {
     pub const DEFAULT_STALE_DAYS: u32 = 90;
+    pub const DEFAULT_GRACE_DAYS: u32 = 14;
 }
 
 /// The answer to one lens: findings in entity order, and what it depends on that was not read.
@@ -168,28 +199,80 @@ pub struct Report {
 
 pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
     match lens {
-        Lens::Privileged => privileged(graph, |_, p| Some(p.summary())),
-        Lens::PrivilegedWeak => privileged(graph, |u, p| {
-            let weak = weakness(graph, u, opts)?;
-            Some(format!("{weak}; {}", p.summary()))
+        Lens::Privileged => privileged(graph, |u, p| {
+            Some((with_state(graph, u, p.summary()), Facts::default()))
         }),
-        Lens::AdminViaGroupOnly => privileged(graph, |_, p| {
-            (p.direct == 0).then(|| format!("only through groups: {}", p.summary()))
+        Lens::PrivilegedWeak => privileged(graph, |u, p| {
+            let (weak, facts) = weakness(graph, u, opts)?;
+            Some((
+                format!("{weak}; {}", with_state(graph, u, p.summary())),
+                facts,
+            ))
+        }),
+        Lens::AdminViaGroupOnly => privileged(graph, |u, p| {
+            (p.direct == 0).then(|| {
+                let line = format!("only through groups: {}", p.summary());
+                (with_state(graph, u, line), Facts::default())
+            })
         }),
         Lens::InactiveWithRoles => privileged(graph, |u, p| {
-            let user = graph.user(u);
-            let state = match (user.enabled, user.is_locked()) {
-                (false, true) => "disabled and locked",
-                (false, false) => "disabled",
-                (true, true) => "locked",
-                (true, false) => return None,
-            };
-            Some(format!("{state}; {}", p.summary()))
+            let state = state_of(graph, u)?;
+            Some((format!("{state}; {}", p.summary()), Facts::default()))
         }),
         Lens::NoMfa => users(graph, |u| {
-            (graph.user(u).mfa_enabled == Some(false)).then(|| "MFA off".to_owned())
+            (graph.user(u).mfa_enabled == Some(false)).then(|| {
+                let facts = Facts {
+                    flags: vec!["mfa-off"],
+                    ..Facts::default()
+                };
+                ("MFA off".to_owned(), facts)
+            })
         }),
-        Lens::Stale => users(graph, |u| stale(graph, u, opts)),
+        Lens::Stale => {
+            let mut found = users(graph, |u| stale(graph, u, opts));
+            // The stalest first: never signed on (the oldest accounts first), then the oldest
+            // sign-on; ties in entity order.
+            found.sort_by_key(|f| {
+                let u = graph.user(UserIx(f.target.ix));
+                match f.facts.days_since_sign_on {
+                    None => (
+                        0,
+                        u.created_at
+                            .as_ref()
+                            .and_then(|t| t.millis())
+                            .unwrap_or(i64::MIN),
+                    ),
+                    Some(days) => (1, -days),
+                }
+            });
+            found
+        }
+        Lens::NestingCycles => graph
+            .nesting_cycles()
+            .into_iter()
+            .flat_map(|cycle| {
+                cycle.clone().into_iter().map(move |g| {
+                    let others: Vec<GroupIx> = cycle.iter().copied().filter(|&o| o != g).collect();
+                    let reason = if others.is_empty() {
+                        "nested in itself".to_owned()
+                    } else {
+                        let names: Vec<&str> = others
+                            .iter()
+                            .map(|&o| graph.group(o).name.as_str())
+                            .collect();
+                        format!("in a nesting cycle with {}", names.join(", "))
+                    };
+                    Finding {
+                        target: g.into(),
+                        reason,
+                        facts: Facts {
+                            cycle: others,
+                            ..Facts::default()
+                        },
+                    }
+                })
+            })
+            .collect(),
         Lens::OpenApps => (0..graph.apps.len())
             .filter(|&a| {
                 let app = &graph.apps[a];
@@ -201,6 +284,7 @@ pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
                     ix: a as u32,
                 },
                 reason: "no access rule: every user may sign on".to_owned(),
+                facts: Facts::default(),
             })
             .collect(),
         Lens::NonHumanAdmins => {
@@ -233,10 +317,21 @@ pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
                         .into_iter()
                         .collect();
                     let mut reason = roles.join("; ");
+                    let mut flags = Vec::new();
                     if !enabled {
                         reason.push_str("; DISABLED");
+                        flags.push("disabled");
                     }
-                    Finding { target, reason }
+                    let facts = Facts {
+                        assignments: held.to_vec(),
+                        flags,
+                        ..Facts::default()
+                    };
+                    Finding {
+                        target,
+                        reason,
+                        facts,
+                    }
                 })
                 .collect()
         }
@@ -292,36 +387,95 @@ pub fn role_label(graph: &Graph, a: super::graph::AssignIx) -> String {
     }
 }
 
-fn users(graph: &Graph, mut reason: impl FnMut(UserIx) -> Option<String>) -> Vec<Finding> {
+fn users(graph: &Graph, mut reason: impl FnMut(UserIx) -> Option<(String, Facts)>) -> Vec<Finding> {
     (0..graph.users.len() as u32)
         .map(UserIx)
         .filter(|&u| graph.user(u).enabled)
         .filter_map(|u| {
-            reason(u).map(|reason| Finding {
+            reason(u).map(|(reason, facts)| Finding {
                 target: u.into(),
                 reason,
+                facts,
             })
         })
         .collect()
 }
 
-fn stale(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<String> {
-    let limit = opts.now_millis - i64::from(opts.stale_days) * 86_400_000;
-    match graph.user(u).last_sign_on_millis() {
-        None => Some("never signed on".to_owned()),
+/// "disabled", "locked", "disabled and locked", or `None` for an active account.
+fn state_of(graph: &Graph, u: UserIx) -> Option<&'static str> {
+    let user = graph.user(u);
+    match (user.enabled, user.is_locked()) {
+        (false, true) => Some("disabled and locked"),
+        (false, false) => Some("disabled"),
+        (true, true) => Some("locked"),
+        (true, false) => None,
+    }
+}
+
+/// `line`, after the account's state when it is not active.
+fn with_state(graph: &Graph, u: UserIx, line: String) -> String {
+    match state_of(graph, u) {
+        Some(state) => format!("{state}; {line}"),
+        None => line,
+    }
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Whole days, "1 day" or "N days".
+fn days(n: i64) -> String {
+    super::text::count(n, "day", "days")
+}
+
+/// Why `u` is stale (no sign-on within the stale period, or never), unless her account is
+/// younger than the grace period.
+fn stale(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<(String, Facts)> {
+    let user = graph.user(u);
+    let created = user.created_at.as_ref().and_then(|t| t.millis());
+    if created.is_some_and(|c| c > opts.now_millis - i64::from(opts.grace_days) * DAY_MS) {
+        return None;
+    }
+    let limit = opts.now_millis - i64::from(opts.stale_days) * DAY_MS;
+    match user.last_sign_on_millis() {
+        None => {
+            let age =
+                created.map(|c| format!(" (account {} old)", days((opts.now_millis - c) / DAY_MS)));
+            let facts = Facts {
+                flags: vec!["never-signed-on"],
+                ..Facts::default()
+            };
+            Some((format!("never signed on{}", age.unwrap_or_default()), facts))
+        }
         Some(at) if at < limit => {
-            let days = (opts.now_millis - at) / 86_400_000;
-            Some(format!("last sign-on {days} days before the snapshot"))
+            let n = (opts.now_millis - at) / DAY_MS;
+            let facts = Facts {
+                flags: vec!["stale"],
+                days_since_sign_on: Some(n),
+                ..Facts::default()
+            };
+            Some((
+                format!("last sign-on {} before the snapshot", days(n)),
+                facts,
+            ))
         }
         Some(_) => None,
     }
 }
 
-fn weakness(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<String> {
+fn weakness(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<(String, Facts)> {
     let mfa_off = graph.user(u).mfa_enabled == Some(false);
     match (mfa_off, stale(graph, u, opts)) {
-        (true, Some(s)) => Some(format!("MFA off, {s}")),
-        (true, None) => Some("MFA off".to_owned()),
+        (true, Some((s, mut facts))) => {
+            facts.flags.insert(0, "mfa-off");
+            Some((format!("MFA off, {s}"), facts))
+        }
+        (true, None) => Some((
+            "MFA off".to_owned(),
+            Facts {
+                flags: vec!["mfa-off"],
+                ..Facts::default()
+            },
+        )),
         (false, s) => s,
     }
 }
@@ -329,7 +483,9 @@ fn weakness(graph: &Graph, u: UserIx, opts: &AuditOptions) -> Option<String> {
 /// What one user holds, summed over every admin role assignment that reaches them.
 #[derive(Default)]
 struct Privilege {
+    /// "Role at scope", each once.
     roles: std::collections::BTreeSet<String>,
+    assignments: std::collections::BTreeSet<AssignIx>,
     direct: usize,
     groups: std::collections::BTreeSet<u32>,
     group_names: Vec<String>,
@@ -347,10 +503,11 @@ impl Privilege {
     }
 }
 
-/// Every user holding an admin role, with the lens's reason (or `None` to leave them out).
+/// Every user holding an admin role, with the lens's reason and facts (or `None` to leave them
+/// out); the roles, their groups and the account's state join the facts here.
 fn privileged(
     graph: &Graph,
-    mut keep: impl FnMut(UserIx, &Privilege) -> Option<String>,
+    mut keep: impl FnMut(UserIx, &Privilege) -> Option<(String, Facts)>,
 ) -> Vec<Finding> {
     let all: Vec<_> = (0..graph.assignments.len() as u32)
         .map(super::graph::AssignIx)
@@ -365,7 +522,10 @@ fn privileged(
         } = *h
         {
             let p = by_user.entry(user).or_default();
-            p.roles.insert(role_label(graph, assignment));
+            let scope = graph.scope_label(&graph.assignment(assignment).raw.scope);
+            p.roles
+                .insert(format!("{} at {scope}", role_label(graph, assignment)));
+            p.assignments.insert(assignment);
             match via {
                 None => p.direct += 1,
                 Some((gi, _)) => {
@@ -380,9 +540,24 @@ fn privileged(
     by_user
         .into_iter()
         .filter_map(|(u, p)| {
-            keep(u, &p).map(|reason| Finding {
-                target: u.into(),
-                reason,
+            keep(u, &p).map(|(reason, mut facts)| {
+                facts.assignments = p.assignments.iter().copied().collect();
+                facts.via_groups = p.groups.iter().map(|&g| GroupIx(g)).collect();
+                let user = graph.user(u);
+                let mut state = Vec::new();
+                if !user.enabled {
+                    state.push("disabled");
+                }
+                if user.is_locked() {
+                    state.push("locked");
+                }
+                state.extend(facts.flags.iter().copied());
+                facts.flags = state;
+                Finding {
+                    target: u.into(),
+                    reason,
+                    facts,
+                }
             })
         })
         .collect()

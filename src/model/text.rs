@@ -91,6 +91,16 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
+/// "1 hit", "2 hits": a count with its noun, singular for one.
+pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -303,3 +303,16 @@ pub fn configured_environment(args: &SourceArgs) -> Result<Option<String>> {
     }
     Ok(live::selected_profile(args.profile.as_deref())?.map(|(_, p)| p.environment_id))
 }
+
+/// An error and its causes on one line, each said once (an I/O error's text is often repeated by
+/// the context around it).
+pub fn one_line(err: &color_eyre::eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for e in err.chain() {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}

@@ -47,6 +47,9 @@ pub enum Action {
     Reload,
     /// Open an audit lens by key (`no-mfa`, ...).
     Lens(String),
+    /// Show every entity of a kind (`:users`, `:groups`, `:apps`, ...).
+    #[serde(skip)]
+    ShowKind(crate::model::Kind),
     /// Run a palette command line (`export out.csv`, `lens stale`, `find alice`): it is parsed
     /// into one of these actions.
     Command(String),

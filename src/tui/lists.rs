@@ -295,6 +295,7 @@ impl ListView {
                 let opts = AuditOptions {
                     now_millis: graph.meta.taken_at.millis().unwrap_or(0),
                     stale_days,
+                    grace_days: AuditOptions::DEFAULT_GRACE_DAYS,
                 };
                 let rows = audit::run(graph, *lens, &opts)
                     .into_iter()
@@ -433,6 +434,12 @@ impl ListView {
 
     /// Shows the hits of `query` (ranked: exact and prefix matches first), then the sort.
     pub fn apply_hits(&mut self, graph: &Graph, query: &str, hits: Vec<Hit>) {
+        // Clearing the filter keeps what was selected in it; a new query starts at its best hit.
+        let keep = if query.trim().is_empty() {
+            self.selected_target()
+        } else {
+            None
+        };
         self.query = query.to_owned();
         self.hits_query = if hits.is_empty() && query.trim().is_empty() {
             String::new()
@@ -443,6 +450,9 @@ impl ListView {
         self.reshow(graph);
         self.sel = 0;
         self.offset = 0;
+        if let Some(t) = keep {
+            self.select_target(t);
+        }
     }
 
     /// Searches and shows `query` at once.

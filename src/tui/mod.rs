@@ -27,7 +27,6 @@ mod tests_rules;
 #[cfg(test)]
 mod tests_snap;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,10 +166,7 @@ fn spawn_load(source: Source, generation: u64, tx: UnboundedSender<Action>) {
                     data.cue = cue;
                     Action::Loaded(generation, Arc::new(data))
                 }
-                Err(e) => {
-                    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-                    Action::LoadFailed(generation, chain.join(": "))
-                }
+                Err(e) => Action::LoadFailed(generation, crate::source::one_line(&e)),
             };
             let _ = tx.send(msg);
             if let Some(n) = note {
@@ -194,26 +190,6 @@ fn spawn_detail(
         let d = detail::Detail::build(&data.graph, t, now);
         let _ = tx.send(Action::DetailReady(generation, Box::new(d)));
     });
-}
-
-/// OSC 52: the terminal puts `text` on the clipboard (works over SSH too).
-fn osc52(text: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut b64 = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    format!("\x1b]52;c;{b64}\x07")
 }
 
 /// Writes an export: it holds personal data, so it is readable by its owner only (0600).
@@ -336,9 +312,12 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                 });
             }
             Effect::Clipboard(text) => {
+                // OSC 52: the terminal puts it on the clipboard (over SSH too).
                 let mut out = std::io::stdout();
-                let _ = out.write_all(osc52(&text).as_bytes());
-                let _ = out.flush();
+                let _ = crossterm::execute!(
+                    out,
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                );
             }
         }
     }
@@ -492,9 +471,14 @@ fn event_action(s: &State, ev: Event) -> Option<Action> {
 
 #[cfg(test)]
 mod osc52_tests {
+    /// The yank writes OSC 52 with the text in base64 (crossterm's encoder).
     #[test]
-    fn osc52_is_base64() {
-        assert_eq!(super::osc52("abc-12"), "\x1b]52;c;YWJjLTEy\x07");
-        assert_eq!(super::osc52("ab"), "\x1b]52;c;YWI=\x07");
+    fn the_clipboard_sequence_is_osc52_in_base64() {
+        use crossterm::Command;
+        let mut out = String::new();
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from("abc-12")
+            .write_ansi(&mut out)
+            .unwrap();
+        assert_eq!(out, "\x1b]52;c;YWJjLTEy\x1b\\");
     }
 }

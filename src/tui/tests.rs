@@ -180,6 +180,78 @@ fn filter_narrows_as_you_type_and_esc_clears() {
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("alice.n"));
     keys(&mut s, "<esc>");
     assert_eq!(s.list.as_ref().map(|l| l.len()), Some(480));
+    // The filtered selection is kept when the filter goes (Esc while typing, or after Enter).
+    assert_eq!(selected_name(&s), "alice.nguyen");
+    keys(&mut s, "/kofi<esc>");
+    assert_eq!(s.list.as_ref().map(|l| l.len()), Some(480));
+    assert!(
+        selected_name(&s).starts_with("kofi"),
+        "{}",
+        selected_name(&s)
+    );
+}
+
+#[test]
+fn h_and_l_stop_at_the_edges_tab_cycles_and_esc_goes_back() {
+    let mut s = state(100, 30);
+    keys(&mut s, "l");
+    assert_eq!(s.focus, Focus::Detail);
+    keys(&mut s, "l");
+    assert_eq!(s.focus, Focus::Detail, "l on the detail stays there");
+    keys(&mut s, "hhh");
+    assert_eq!(s.focus, Focus::Nav, "h on the navigator stays there");
+    keys(&mut s, "<tab>");
+    assert_eq!(s.focus, Focus::List);
+    keys(&mut s, "<tab><tab>");
+    assert_eq!(s.focus, Focus::Nav, "Tab cycles");
+    // Esc with nothing open goes back.
+    keys(&mut s, ":groups<enter>");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::Group))
+    );
+    keys(&mut s, "<esc>");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Kind(Kind::User))
+    );
+}
+
+#[test]
+fn palette_switches_kinds_and_tab_cycles_its_completions() {
+    let mut s = state(100, 30);
+    for (cmd, kind) in [
+        ("apps", Kind::App),
+        ("roles", Kind::Role),
+        ("populations", Kind::Population),
+        ("gateways", Kind::Gateway),
+        ("users", Kind::User),
+    ] {
+        keys(&mut s, &format!(":{cmd}<enter>"));
+        assert_eq!(
+            s.list.as_ref().map(|l| l.spec.clone()),
+            Some(ListSpec::Kind(kind)),
+            "{cmd}"
+        );
+    }
+    // "e" completes to the first command starting with it; Tab again gives the next.
+    keys(&mut s, ":e<tab>");
+    let first = palette_text(&s);
+    keys(&mut s, "<tab>");
+    let second = palette_text(&s);
+    assert!(
+        first.starts_with('e') && second.starts_with('e'),
+        "{first} {second}"
+    );
+    assert_ne!(first, second);
+    keys(&mut s, "<esc>");
+}
+
+fn palette_text(s: &State) -> String {
+    match &s.overlay {
+        Some(Overlay::Palette(p)) => p.text.clone(),
+        _ => String::new(),
+    }
 }
 
 #[test]

@@ -101,7 +101,7 @@ fn changes_filter_explain_jump_and_export() {
     assert!(s.overlay.is_none());
     assert_eq!(s.list.as_ref().and_then(|l| l.selected_target()), Some(hop));
     // Back to the Changes list, and its export has the diff's columns.
-    keys(&mut s, "C<esc>");
+    keys(&mut s, "C");
     let effects = keys(&mut s, "e");
     let Some(Effect::Export { job, .. }) = effects.first() else {
         panic!("{effects:?}")

@@ -66,6 +66,7 @@ fn sign_on_ages_count_to_the_snapshot_on_every_screen() {
     let opts = AuditOptions {
         now_millis: g.meta.taken_at.millis().expect("taken at"),
         stale_days: 90,
+        grace_days: AuditOptions::DEFAULT_GRACE_DAYS,
     };
     let stale = run(g, Lens::Stale, &opts);
     let f = stale
@@ -400,4 +401,29 @@ fn a_stored_snapshot_says_refreshing_then_refresh_failed() {
     let top = screen.lines().next().unwrap_or_default();
     assert!(top.contains("stored, refresh failed"), "{top}");
     assert!(screen.contains("reload failed: network down"), "{screen}");
+}
+
+/// "r retry" on the failure screen (no data yet) starts the load again.
+#[test]
+fn r_on_the_failure_screen_retries() {
+    use super::keymap::Keymap;
+    use super::state::State;
+    use super::theme::Theme;
+    let mut s = State::new(Keymap::default(), Theme::plain(), 0);
+    update(&mut s, Action::Resize(100, 30));
+    let first = s.load_gen.begin();
+    s.loading = Some(super::state::Loading {
+        generation: first,
+        ..super::state::Loading::default()
+    });
+    update(&mut s, Action::LoadFailed(first, "network down".into()));
+    assert!(render(&s).contains("network down"));
+    let effects = keys(&mut s, "r");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Load { force: true, generation }] if *generation != first),
+        "{effects:?}"
+    );
+    assert!(s.loading.as_ref().is_some_and(|l| l.error.is_none()));
+    // Other keys do nothing there.
+    assert!(keys(&mut s, "j").is_empty());
 }

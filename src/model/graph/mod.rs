@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 mod build;
+mod cycles;
 
 use super::address::Kind;
 use super::entities::*;

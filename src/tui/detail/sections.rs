@@ -12,6 +12,11 @@ pub(super) fn user(b: &mut B, u: UserIx) {
     facts.extend(usr.status_facts().into_iter().map(String::from));
     facts.retain(|f| !f.is_empty());
     b.fact(facts.join(" · "));
+    // A line of its own, short enough for a narrow detail: the stale lens's question.
+    b.fact(match usr.last_sign_on_millis() {
+        Some(t) => format!("last sign-on {} before the snapshot", before(as_of(g), t)),
+        None => "never signed on".into(),
+    });
     let mut facts = Vec::new();
     if let Some(e) = &usr.email {
         facts.push(clean(e));
@@ -26,10 +31,6 @@ pub(super) fn user(b: &mut B, u: UserIx) {
     if let Some(k) = usr.identity_provider.as_ref().and_then(|i| i.kind.as_ref()) {
         facts.push(clean(k.as_str()));
     }
-    facts.push(match usr.last_sign_on_millis() {
-        Some(t) => format!("last sign-on {} before the snapshot", before(as_of(g), t)),
-        None => "never signed on".into(),
-    });
     b.fact(facts.join(" · "));
     b.incomplete(&a.incomplete);
 
@@ -113,23 +114,15 @@ pub(super) fn group(b: &mut B, gi: GroupIx) {
     if let Some(d) = grp.description.as_deref().filter(|d| !d.is_empty()) {
         b.fact(clean(d));
     }
-    let m = Members::compute(g, gi);
-    let direct = m.members.iter().filter(|x| m.is_direct(x)).count();
-    b.heading(format!(
-        "Members  {} · {direct} direct · {} inherited",
-        m.members.len(),
-        m.members.len() - direct
-    ));
-    for x in m.members.iter().take(MAX_ITEMS) {
-        let p = m.path(g, x);
-        let how = if m.is_direct(x) {
-            "direct".to_owned()
+    let cycle = g.cycle_of(gi);
+    if !cycle.is_empty() {
+        let names: Vec<String> = cycle.iter().map(|&c| clean(&g.group(c).name)).collect();
+        b.fact(if cycle == [gi] {
+            "nesting cycle: nested in itself".to_owned()
         } else {
-            via_text(g, &p)
-        };
-        b.item(Some(x.user.into()), how, Some(Why::Paths(vec![p])));
+            format!("in a nesting cycle with {}", names.join(", "))
+        });
     }
-    b.more(m.members.len(), " (W: all of them)");
     let parents = g.group_parents(gi);
     b.heading(format!("Parents  {}", parents.len()));
     for &p in parents {
@@ -160,6 +153,24 @@ pub(super) fn group(b: &mut B, gi: GroupIx) {
     for &(a, from) in &grants.apps {
         b.item(Some(a.into()), own(from), None);
     }
+    // Members last: at a large group they are thousands, the relations above are a few.
+    let m = Members::compute(g, gi);
+    let direct = m.members.iter().filter(|x| m.is_direct(x)).count();
+    b.heading(format!(
+        "Members  {} · {direct} direct · {} inherited",
+        m.members.len(),
+        m.members.len() - direct
+    ));
+    for x in m.members.iter().take(MAX_ITEMS) {
+        let p = m.path(g, x);
+        let how = if m.is_direct(x) {
+            "direct".to_owned()
+        } else {
+            via_text(g, &p)
+        };
+        b.item(Some(x.user.into()), how, Some(Why::Paths(vec![p])));
+    }
+    b.more(m.members.len(), " (W: all of them)");
 }
 
 pub(super) fn role(b: &mut B, r: RoleIx) {
@@ -240,6 +251,29 @@ pub(super) fn app(b: &mut B, a: AppIx) {
     b.fact(format!("access policy: {}", clean(&g.policy_text(a))));
     if let Some(d) = ap.description.as_deref().filter(|d| !d.is_empty()) {
         b.fact(clean(d));
+    }
+    // The policy's groups, each selectable: Enter opens it.
+    if let Some(policy) = &g.app_policies[a.ix()].group {
+        use crate::model::graph::{GroupMatch, GroupRef};
+        let why = match policy.rule {
+            GroupMatch::Any => "any one of them admits",
+            GroupMatch::All => "every one of them is required",
+            GroupMatch::Unknown(_) => "a rule pingscope does not know",
+        };
+        b.heading(format!("Policy groups  {}", policy.groups.len()));
+        for r in &policy.groups {
+            match r {
+                GroupRef::Known(gi) => b.item(Some((*gi).into()), why.to_owned(), None),
+                GroupRef::Dangling(id) => b.push(
+                    LineKind::Note,
+                    format!(
+                        "group {} (deleted: never satisfied)",
+                        clean(&id.to_string())
+                    ),
+                    String::new(),
+                ),
+            }
+        }
     }
     if ap.is_worker() || !g.app_assignments(a).is_empty() {
         own_roles(b, Node::App(a), g.app_assignments(a));

@@ -11,7 +11,14 @@ const CHROME_ROWS: u16 = 4;
 /// Widths of the navigator and the list at a terminal width; the detail takes the rest, and more
 /// of it while it has the focus.
 pub fn columns(width: u16, focus: Focus) -> (u16, u16) {
-    let nav = if width >= 120 { 24 } else { 21 };
+    // Wide terminals give the navigator room for whole lens names ("Disabled or locked with
+    // roles" and its count).
+    let nav = match width {
+        160.. => 36,
+        140..160 => 30,
+        120..140 => 24,
+        _ => 21,
+    };
     let rest = width.saturating_sub(nav);
     let list = match focus {
         Focus::Detail => rest / 3,

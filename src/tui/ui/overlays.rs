@@ -149,7 +149,13 @@ pub fn finder(f: &mut Frame, area: Rect, s: &State, fi: &Finder) {
             Span::styled("> ", s.theme.title),
             Span::raw(fit(&sanitize(&fi.query), iw.saturating_sub(14))),
             Span::styled("▏", s.theme.title),
-            Span::styled(format!("  {} hits", fi.hits.len()), s.theme.dim),
+            Span::styled(
+                format!(
+                    "  {}",
+                    crate::model::text::count(fi.hits.len() as i64, "hit", "hits")
+                ),
+                s.theme.dim,
+            ),
         ]),
         Line::raw(""),
     ];

@@ -161,20 +161,16 @@ pub fn footer(f: &mut Frame, area: Rect, s: &State) {
         );
         return;
     }
-    let hints = format!(
-        " {}",
-        s.keymap.hints(&[
-            (Action::Filter, "filter"),
-            (Action::Open, "open"),
-            (Action::Why, "why"),
-            (Action::WhoHas, "who"),
-            (Action::Back, "back"),
-            (Action::Palette, "cmd"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ])
-    );
-    let hints = hints.as_str();
+    let all_hints = [
+        (Action::Filter, "filter"),
+        (Action::Open, "open"),
+        (Action::Why, "why"),
+        (Action::WhoHas, "who"),
+        (Action::Back, "back"),
+        (Action::Palette, "cmd"),
+        (Action::Help, "help"),
+        (Action::Quit, "quit"),
+    ];
     let mut trail: Vec<String> = s
         .history
         .iter()
@@ -186,8 +182,18 @@ pub fn footer(f: &mut Frame, area: Rect, s: &State) {
     if let Some(here) = crate::tui::update::current_location(s) {
         trail.push(crumb(s, &here));
     }
-    let room = w.saturating_sub(hints.width()).max(w / 2);
     let mut left = format!(" {}", trail.join(" ‹ "));
+    // The key hints give way from the front (help and quit stay), down to a breadcrumb of 24
+    // columns; then the breadcrumb keeps its most recent end.
+    let crumb_min = left.width().min(24);
+    let mut first = 0;
+    let mut hints = format!(" {}", s.keymap.hints(&all_hints));
+    while first + 2 < all_hints.len() && hints.width() + crumb_min > w {
+        first += 1;
+        hints = format!(" {}", s.keymap.hints(&all_hints[first..]));
+    }
+    let hints = hints.as_str();
+    let room = w.saturating_sub(hints.width()).max(crumb_min);
     if left.width() > room {
         // Keep the most recent end of the trail.
         let chars: Vec<char> = left.chars().collect();

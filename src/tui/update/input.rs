@@ -3,6 +3,7 @@
 //! it uses update's helpers and returns a follow-up action for update to apply, never calling
 //! update itself; effects go to `State::pending`.
 
+use crate::model::Kind;
 use crate::model::audit::Lens;
 
 use super::super::action::{Action, Effect};
@@ -94,11 +95,19 @@ pub fn overlay(s: &mut State, a: Action) -> Option<Action> {
             }
             Action::MoveDown => p.sel = (p.sel + 1).min(p.completions.len().saturating_sub(1)),
             Action::MoveUp => p.sel = p.sel.saturating_sub(1),
+            // Tab completes; Tab again cycles through the other completions of what was typed.
             Action::Complete => {
+                let n = p.completions.len();
+                if n > 1 && p.completions.get(p.sel) == Some(&p.text) {
+                    p.sel = (p.sel + 1) % n;
+                }
                 if let Some(c) = p.completions.get(p.sel) {
                     p.text.clone_from(c);
-                    p.completions = completions(&p.text);
-                    p.sel = 0;
+                    if n == 1 {
+                        // One way on ("lens "): offer what follows it.
+                        p.completions = completions(&p.text);
+                        p.sel = 0;
+                    }
                 }
             }
             Action::Open => {
@@ -162,6 +171,12 @@ pub fn find(
 
 /// The palette's commands, as completion offers them; [`command`] parses each into an action.
 const COMMANDS: &[&str] = &[
+    "users",
+    "groups",
+    "apps",
+    "roles",
+    "populations",
+    "gateways",
     "find ",
     "filter ",
     "export pingscope.csv",
@@ -205,6 +220,12 @@ pub fn command(line: &str) -> Result<Action, String> {
         "filter" => Action::SetFilter(arg),
         "export" => Action::ExportTo(arg),
         "lens" => Action::Lens(arg),
+        "users" | "user" => Action::ShowKind(Kind::User),
+        "groups" | "group" => Action::ShowKind(Kind::Group),
+        "apps" | "app" | "applications" => Action::ShowKind(Kind::App),
+        "roles" | "role" => Action::ShowKind(Kind::Role),
+        "populations" | "population" | "pops" => Action::ShowKind(Kind::Population),
+        "gateways" | "gateway" => Action::ShowKind(Kind::Gateway),
         "diff" if arg.is_empty() => {
             return Err(
                 "diff needs a snapshot: :diff @2 (see `pingscope snapshots`) or :diff FILE".into(),

@@ -154,6 +154,11 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
     }
     s.message = None;
     if s.data.is_none() {
+        // The failure screen offers "r retry".
+        let failed = s.loading.as_ref().is_some_and(|l| l.error.is_some());
+        if failed && matches!(a, Action::Reload) {
+            return start_load_with(s, true);
+        }
         return Vec::new();
     }
     // The overlay or the filter line has the keyboard; what they hand back is applied here.
@@ -218,8 +223,11 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
         Action::PageUp => step(s, -page),
         Action::Top => step(s, isize::MIN / 2),
         Action::Bottom => step(s, isize::MAX / 2),
-        Action::FocusNext | Action::FocusRight => s.focus = next_focus(s.focus, 1),
-        Action::FocusPrev | Action::FocusLeft => s.focus = next_focus(s.focus, -1),
+        // Tab cycles the panes; h and l move to a neighbour and stop at the edges.
+        Action::FocusNext => s.focus = next_focus(s.focus, 1, true),
+        Action::FocusPrev => s.focus = next_focus(s.focus, -1, true),
+        Action::FocusRight => s.focus = next_focus(s.focus, 1, false),
+        Action::FocusLeft => s.focus = next_focus(s.focus, -1, false),
         Action::Open => match s.focus {
             Focus::Nav => s.focus = Focus::List,
             Focus::List => s.focus = Focus::Detail,
@@ -232,7 +240,8 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
         Action::Cancel if s.list.as_ref().is_some_and(|l| !l.query.is_empty()) => {
             set_query(s, "");
         }
-        Action::Back => back(s),
+        // Nothing open to close: Esc goes back, as in k9s.
+        Action::Back | Action::Cancel => back(s),
         Action::Forward => forward(s),
         Action::Why => why(s),
         Action::WhoHas => who_has(s),
@@ -273,6 +282,7 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
             s.message = Some(format!("comparing with {reference}…"));
             return vec![Effect::Diff { reference }];
         }
+        Action::ShowKind(k) => jump(s, location(ListSpec::Kind(k), None, Focus::List)),
         Action::Lens(key) => match crate::model::audit::Lens::from_key(&key) {
             Some(l) => jump(s, location(ListSpec::Lens(l), None, Focus::List)),
             None => s.message = Some(format!("no lens {key}")),
@@ -298,10 +308,15 @@ fn normal(s: &mut State, a: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn next_focus(f: Focus, d: i8) -> Focus {
+fn next_focus(f: Focus, d: i8, wrap: bool) -> Focus {
     const ORDER: [Focus; 3] = [Focus::Nav, Focus::List, Focus::Detail];
     let i = ORDER.iter().position(|&x| x == f).unwrap_or(1) as i8;
-    ORDER[(i + d).rem_euclid(3) as usize]
+    let next = if wrap {
+        (i + d).rem_euclid(3)
+    } else {
+        (i + d).clamp(0, 2)
+    };
+    ORDER[next as usize]
 }
 
 fn clamp_step(cur: usize, delta: isize, len: usize) -> usize {
