@@ -872,3 +872,26 @@ fn audit_findings_are_structured() {
         "{f}"
     );
 }
+
+/// PingOne's guides have the admin copy the worker's token endpoint: taken as it is, and
+/// anything else is refused in one line before any request.
+#[test]
+fn a_token_endpoint_that_is_not_pingone_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("pingscope")
+        .unwrap()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("PINGSCOPE_KEYRING", "none")
+        .env_remove("PINGSCOPE_PROFILE")
+        .env("PINGONE_TOKEN_ENDPOINT", "https://sso.example.com/as/token")
+        .env("PINGONE_CLIENT_ID", "c")
+        .env("PINGONE_CLIENT_SECRET", "s")
+        .args(["stats"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is not a PingOne token endpoint"), "{err}");
+}

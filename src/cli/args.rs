@@ -244,6 +244,7 @@ const SOURCE_ONLY: &[&str] = &[
     "allow_incomplete",
 ];
 const LIVE: &[&str] = &[
+    "token_endpoint",
     "environment_id",
     "auth_environment_id",
     "client_id",

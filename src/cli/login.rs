@@ -66,7 +66,7 @@ pub fn login(
     let mut all = Profiles::load().map_err(|e| eyre!(e))?;
     // Logging in again keeps what is not given anew.
     let base = all.profiles.get(name).cloned().unwrap_or_default();
-    let live = crate::source::merged_if(live, all.profiles.get(name));
+    let live = crate::source::merged_if(&live.expanded()?, all.profiles.get(name));
     let need = |v: &Option<String>, flag: &str| {
         v.clone()
             .filter(|s| !s.trim().is_empty())

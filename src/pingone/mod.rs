@@ -15,4 +15,4 @@ pub use config::{AuthMethod, Connection, MembershipPlan, Tuning};
 pub use error::{ApiError, Secret};
 pub use http::Client;
 pub use loader::{LoadEvent, load, load_with_partials};
-pub use region::Region;
+pub use region::{Region, parse_token_endpoint};

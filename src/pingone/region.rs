@@ -79,9 +79,66 @@ impl FromStr for Region {
     }
 }
 
+/// The region and the worker's environment id of a token endpoint as PingOne's console shows
+/// it (`https://auth.pingone.eu/<envId>/as/token`); a one-line reason when it is not one.
+pub fn parse_token_endpoint(url: &str) -> Result<(Region, String), String> {
+    let not = |why: &str| {
+        format!(
+            "{url:?} is not a PingOne token endpoint ({why}); it looks like https://auth.pingone.eu/ENVIRONMENT_ID/as/token"
+        )
+    };
+    let u = url::Url::parse(url.trim()).map_err(|e| not(&e.to_string()))?;
+    if u.scheme() != "https" {
+        return Err(not("not https"));
+    }
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    let tld = host
+        .strip_prefix("auth.pingone.")
+        .ok_or_else(|| not("the host is not auth.pingone.<region>"))?;
+    let region = Region::ALL
+        .into_iter()
+        .find(|r| r.tld() == tld)
+        .ok_or_else(|| not("an unknown region"))?;
+    let parts: Vec<&str> = u.path().trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [env, "as", "token"] if uuid::Uuid::parse_str(env).is_ok() => {
+            Ok((region, (*env).to_owned()))
+        }
+        [_, "as", "token"] => Err(not("the environment id is not a UUID")),
+        _ => Err(not("the path is not /ENVIRONMENT_ID/as/token")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_endpoints_give_region_and_environment() {
+        let env = "2b3c4d5e-0000-4000-8000-00000000abcd";
+        assert_eq!(
+            parse_token_endpoint(&format!("https://auth.pingone.eu/{env}/as/token")),
+            Ok((Region::EU, env.to_owned()))
+        );
+        assert_eq!(
+            parse_token_endpoint(&format!("https://auth.pingone.com.au/{env}/as/token/")),
+            Ok((Region::AU, env.to_owned()))
+        );
+        for bad in [
+            format!("http://auth.pingone.eu/{env}/as/token"),
+            format!("https://auth.example.com/{env}/as/token"),
+            format!("https://auth.pingone.xyz/{env}/as/token"),
+            "https://auth.pingone.eu/not-an-id/as/token".to_owned(),
+            format!("https://auth.pingone.eu/{env}/as/authorize"),
+            "auth.pingone.eu".to_owned(),
+        ] {
+            let e = parse_token_endpoint(&bad).unwrap_err();
+            assert!(
+                e.contains("is not a PingOne token endpoint") && !e.contains('\n'),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn regions_map_to_their_hosts() {

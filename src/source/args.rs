@@ -56,6 +56,17 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub environment_id: Option<String>,
+    /// The worker's token endpoint as the PingOne console shows it
+    /// (https://auth.pingone.eu/ENV_ID/as/token): gives the region and the worker's
+    /// environment (and the environment to explore, unless --environment-id says another).
+    #[arg(
+        long,
+        global = true,
+        env = "PINGONE_TOKEN_ENDPOINT",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub token_endpoint: Option<String>,
     /// The environment holding the worker app, if not the explored one.
     #[arg(
         long,
@@ -119,9 +130,44 @@ pub struct LiveArgs {
 }
 
 impl LiveArgs {
-    /// Whether anything live was configured (an environment id is the minimum).
+    /// Whether anything live was configured (an environment id, or a token endpoint naming one,
+    /// is the minimum).
     pub fn is_configured(&self) -> bool {
-        self.environment_id.is_some()
+        self.environment_id.is_some() || self.token_endpoint.is_some()
+    }
+
+    /// These settings with what the token endpoint says filled in: its region, its environment
+    /// as the worker's (and as the one to explore when none is named). A region or worker
+    /// environment that disagrees with it is an error, never a silent choice.
+    pub fn expanded(&self) -> Result<LiveArgs> {
+        let Some(url) = &self.token_endpoint else {
+            return Ok(self.clone());
+        };
+        let (region, env) = crate::pingone::parse_token_endpoint(url).map_err(|e| eyre!(e))?;
+        let mut out = self.clone();
+        if let Some(r) = &self.region {
+            let given: Region = r.parse().map_err(|e: String| eyre!(e))?;
+            if given != region {
+                return Err(eyre!(
+                    "the token endpoint is in region {} but the region given is {}",
+                    region.code(),
+                    given.code()
+                ));
+            }
+        }
+        if let Some(a) = &self.auth_environment_id {
+            if !a.eq_ignore_ascii_case(&env) {
+                return Err(eyre!(
+                    "the token endpoint names environment {env} but --auth-environment-id says {a}"
+                ));
+            }
+        }
+        out.region = Some(region.code().to_owned());
+        out.auth_environment_id = Some(env.clone());
+        if out.environment_id.is_none() {
+            out.environment_id = Some(env);
+        }
+        Ok(out)
     }
 
     /// The connection these settings describe, with the secret from `secret`.
@@ -185,5 +231,60 @@ impl LiveArgs {
             plan: self.plan,
             ..Tuning::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod token_endpoint_tests {
+    use super::*;
+
+    const ENV: &str = "2b3c4d5e-0000-4000-8000-00000000abcd";
+
+    fn with(endpoint: &str) -> LiveArgs {
+        LiveArgs {
+            token_endpoint: Some(endpoint.to_owned()),
+            ..LiveArgs::default()
+        }
+    }
+
+    #[test]
+    fn a_token_endpoint_gives_region_and_environments() {
+        let a = with(&format!("https://auth.pingone.eu/{ENV}/as/token"));
+        assert!(a.is_configured());
+        let e = a.expanded().unwrap();
+        assert_eq!(e.region.as_deref(), Some("EU"));
+        assert_eq!(e.auth_environment_id.as_deref(), Some(ENV));
+        assert_eq!(e.environment_id.as_deref(), Some(ENV));
+        // Another environment to explore, with the worker's from the endpoint.
+        let other = LiveArgs {
+            environment_id: Some("other-env".into()),
+            ..a.clone()
+        };
+        let e = other.expanded().unwrap();
+        assert_eq!(e.environment_id.as_deref(), Some("other-env"));
+        assert_eq!(e.auth_environment_id.as_deref(), Some(ENV));
+    }
+
+    #[test]
+    fn disagreements_and_other_urls_are_one_line_errors() {
+        let a = LiveArgs {
+            region: Some("NA".into()),
+            ..with(&format!("https://auth.pingone.eu/{ENV}/as/token"))
+        };
+        let e = a.expanded().unwrap_err().to_string();
+        assert!(e.contains("region EU") && e.contains("NA"), "{e}");
+        let a = LiveArgs {
+            auth_environment_id: Some("another".into()),
+            ..with(&format!("https://auth.pingone.eu/{ENV}/as/token"))
+        };
+        assert!(a.expanded().is_err());
+        let e = with("https://login.example.com/as/token")
+            .expanded()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("is not a PingOne token endpoint") && !e.contains('\n'),
+            "{e}"
+        );
     }
 }

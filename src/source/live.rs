@@ -103,6 +103,7 @@ pub fn resolve_live(profile: Option<&str>, live: &LiveArgs) -> Result<Option<Liv
     if chosen.is_none() && !live.is_configured() {
         return Ok(None);
     }
+    let live = &live.expanded()?;
     let args = match &chosen {
         Some((_, p)) => merged(live, p),
         None => live.clone(),
