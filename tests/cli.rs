@@ -416,6 +416,33 @@ fn unknown_names_exit_non_zero_with_one_line_and_no_stdout() {
     }
 }
 
+/// A user is found by username, e-mail or id; a near miss says what was meant.
+#[test]
+fn look_ups_take_any_address_and_a_miss_suggests_the_closest() {
+    let a = access(who::DEEP_NESTING);
+    let id = a["user"]["id"].as_str().unwrap().to_owned();
+    let email = format!("{}@acme.example", who::DEEP_NESTING);
+    for key in [id.as_str(), email.as_str(), "ALICE.NGUYEN"] {
+        let v = json(&["--demo", "access", key, "--json"]);
+        assert_eq!(v["user"]["username"], who::DEEP_NESTING, "{key}");
+    }
+    for (kind, miss, meant) in [
+        ("access", "alice.nguyn", "\"alice.nguyen\""),
+        ("access", "alise.nguyen", "\"alice.nguyen\""),
+        ("who-can", "Payroll", "\"ADP Payroll\""),
+        ("members", "Incident Responce", "\"Incident Response\""),
+    ] {
+        let out = pingscope().args(["--demo", kind, miss]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains("did you mean") && err.contains(meant), "{miss}: {err}");
+    }
+    // Nothing near: no suggestion.
+    let out = pingscope().args(["--demo", "access", "zzzzqqqq"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("did you mean"));
+}
+
 #[test]
 fn snapshot_files_round_trip_and_bad_files_get_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();

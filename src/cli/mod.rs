@@ -60,7 +60,7 @@ fn audit_now(graph: &Graph) -> i64 {
 /// share, every candidate with its id).
 fn find(graph: &Graph, kind: Kind, key: &str, src: &SourceArgs) -> Result<u32> {
     graph.lookup(kind, key).map(|t| t.ix).map_err(|e| match e {
-        LookupError::NotFound { .. } => eyre!("{e} in {}", source_name(src)),
+        LookupError::NotFound { .. } => eyre!("{e} in {}{}", source_name(src), e.hint()),
         LookupError::Ambiguous { .. } => eyre!("{e}"),
     })
 }

@@ -286,6 +286,7 @@ impl Graph {
             [] => Err(LookupError::NotFound {
                 kind,
                 key: key.to_owned(),
+                suggestions: self.closest(kind, key, 3),
             }),
             many => Err(LookupError::Ambiguous {
                 kind,
@@ -300,6 +301,52 @@ impl Graph {
                     .collect(),
             }),
         }
+    }
+}
+
+impl Graph {
+    /// Up to `n` names of `kind` closest to `key` (usernames, e-mails and display names for
+    /// users; names for the rest), best first: a name that contains the key, then by
+    /// Jaro-Winkler similarity of at least 0.85, case-insensitively. For "did you mean".
+    pub fn closest(&self, kind: Kind, key: &str, n: usize) -> Vec<String> {
+        let key = key.trim().to_lowercase();
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let score = |text: &str| -> f64 {
+            let t = text.to_lowercase();
+            if t.contains(&key) {
+                // Closer in length is better.
+                2.0 - (t.len() - key.len()) as f64 / t.len().max(1) as f64
+            } else {
+                strsim::jaro_winkler(&t, &key)
+            }
+        };
+        let mut best: Vec<(f64, u32)> = Vec::new();
+        for ix in 0..self.count(kind) as u32 {
+            let t = Target { kind, ix };
+            let s = match kind {
+                Kind::User => {
+                    let u = &self.users[ix as usize];
+                    let local = u.email.as_deref().and_then(|e| e.split('@').next());
+                    let display = u.display_name();
+                    [Some(u.username.as_str()), local, display.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .map(score)
+                        .fold(0.0, f64::max)
+                }
+                _ => score(self.target_name(t)),
+            };
+            if s >= 0.85 {
+                best.push((s, ix));
+            }
+        }
+        best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        best.into_iter()
+            .take(n)
+            .map(|(_, ix)| self.target_name(Target { kind, ix }).to_owned())
+            .collect()
     }
 }
 
@@ -318,6 +365,8 @@ pub enum LookupError {
     NotFound {
         kind: Kind,
         key: String,
+        /// The closest names (usernames for users), best first: "did you mean".
+        suggestions: Vec<String>,
     },
     Ambiguous {
         kind: Kind,
@@ -326,10 +375,26 @@ pub enum LookupError {
     },
 }
 
+impl LookupError {
+    /// "; did you mean "X" or "Y"?" after a miss with near names, else empty.
+    pub fn hint(&self) -> String {
+        match self {
+            LookupError::NotFound { suggestions, .. } if !suggestions.is_empty() => {
+                let quoted: Vec<String> = suggestions
+                    .iter()
+                    .map(|s| format!("{:?}", super::text::sanitize(s)))
+                    .collect();
+                format!("; did you mean {}?", quoted.join(" or "))
+            }
+            _ => String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for LookupError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LookupError::NotFound { kind, key } => {
+            LookupError::NotFound { kind, key, .. } => {
                 let what = match kind {
                     Kind::User => "id, username or e-mail",
                     _ => "id or name",
