@@ -436,10 +436,16 @@ fn look_ups_take_any_address_and_a_miss_suggests_the_closest() {
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        assert!(err.contains("did you mean") && err.contains(meant), "{miss}: {err}");
+        assert!(
+            err.contains("did you mean") && err.contains(meant),
+            "{miss}: {err}"
+        );
     }
     // Nothing near: no suggestion.
-    let out = pingscope().args(["--demo", "access", "zzzzqqqq"]).output().unwrap();
+    let out = pingscope()
+        .args(["--demo", "access", "zzzzqqqq"])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("did you mean"));
 }
 

@@ -89,6 +89,10 @@ pub struct Location {
     pub query: String,
     pub selected: Option<Target>,
     pub focus: Focus,
+    /// The list's sort.
+    pub sort: super::lists::Sort,
+    /// The detail's selected line, when the detail showed the selected entity.
+    pub detail_line: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -161,6 +165,9 @@ pub struct State {
     pub quit: bool,
     /// How many days without sign-on make a user stale (lenses).
     pub stale_days: u32,
+    /// A detail cursor to put back when the detail of this entity, built off the input loop,
+    /// arrives (history and reloads keep the user's place).
+    pub detail_line: Option<(Target, usize)>,
     /// The newest diff or comparison, for the navigator's Changes entry.
     pub changes: Option<ChangesRef>,
     /// The user marked (`m`) to compare others with (`c`).
@@ -198,6 +205,7 @@ impl State {
             theme,
             quit: false,
             stale_days: 90,
+            detail_line: None,
             changes: None,
             marked: None,
             base: None,

@@ -478,6 +478,53 @@ fn reload_keeps_the_place_and_progress_keeps_counts() {
     assert!(s.loading.is_none());
     assert_eq!(selected_name(&s), "priya.raman");
     assert_eq!(s.list.as_ref().map(|l| l.query.as_str()), Some("priya"));
+    // It says so.
+    assert!(
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.contains("reloaded") || m.contains("Changes")),
+        "{:?}",
+        s.message
+    );
+}
+
+/// A sort and the detail's cursor survive a reload, history back and forward.
+#[test]
+fn sort_and_detail_cursor_survive_reload_and_history() {
+    let mut s = state(100, 30);
+    let sort_of = |s: &State| s.list.as_ref().map(|l| l.sort);
+    keys(&mut s, "s");
+    let sorted = sort_of(&s);
+    assert_ne!(sorted, Some(super::lists::Sort::Natural));
+    let first = selected_name(&s);
+    // The detail's cursor a few lines down.
+    keys(&mut s, "ljjj");
+    let line = s.detail.as_ref().map(|d| d.sel);
+    // Away (Enter jumps to the selected hop) and back.
+    keys(&mut s, "<enter>");
+    keys(&mut s, "-");
+    assert_eq!(sort_of(&s), sorted, "back keeps the sort");
+    assert_eq!(selected_name(&s), first);
+    assert_eq!(
+        s.detail.as_ref().map(|d| d.sel),
+        line,
+        "back keeps the detail's cursor"
+    );
+    keys(&mut s, "]");
+    keys(&mut s, "-");
+    assert_eq!(sort_of(&s), sorted, "forward and back keep the sort");
+    // A reload keeps both.
+    let effects = keys(&mut s, "r");
+    let [Effect::Load { generation, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(&mut s, Action::Loaded(*generation, demo_data()));
+    assert_eq!(sort_of(&s), sorted, "reload keeps the sort");
+    assert_eq!(
+        s.detail.as_ref().map(|d| d.sel),
+        line,
+        "reload keeps the detail's cursor"
+    );
 }
 
 /// The last background detail asked for among `effects`.

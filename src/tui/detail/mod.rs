@@ -209,6 +209,19 @@ impl Detail {
         }
     }
 
+    /// Whether this is the stand-in shown while the real detail is built off the input loop.
+    pub fn is_placeholder(&self) -> bool {
+        self.lines.len() == 1 && self.lines[0].left == "computing…" && self.lines[0].link.is_none()
+    }
+
+    /// Puts the cursor on `line` when the cursor may rest there, else on the nearest such line
+    /// before it (the detail may have changed since).
+    pub fn select_line(&mut self, line: usize) {
+        if let Some(i) = self.selectable().take_while(|&i| i <= line).last() {
+            self.sel = i;
+        }
+    }
+
     /// Indices of the lines the cursor can rest on.
     pub fn selectable(&self) -> impl Iterator<Item = usize> + '_ {
         self.lines

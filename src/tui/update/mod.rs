@@ -41,7 +41,13 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
         Action::DetailReady(generation, d) => {
             let wanted = s.list.as_ref().and_then(ListView::selected_target);
             if s.detail_gen.is_current(generation) && wanted == Some(d.target) {
-                s.detail = Some(*d);
+                let mut d = *d;
+                if let Some((t, line)) = s.detail_line.take() {
+                    if t == d.target {
+                        d.select_line(line);
+                    }
+                }
+                s.detail = Some(d);
                 fix_offsets(s);
             }
             return Vec::new();
@@ -194,6 +200,7 @@ pub fn start_load_with(s: &mut State, force: bool) -> Vec<Effect> {
 fn install(s: &mut State, data: Arc<Data>, complete: bool) {
     // A Changes view indexes the data it was built on: not carried over.
     let here = current_location(s).filter(|l| !matches!(l.spec, ListSpec::Changes(_)));
+    let reloaded = complete && s.data.is_some();
     changes::installed(s, &data, complete);
     s.data = Some(data);
     s.loading = None;
@@ -209,8 +216,17 @@ fn install(s: &mut State, data: Arc<Data>, complete: bool) {
                 query: String::new(),
                 selected: None,
                 focus: Focus::List,
+                sort: Default::default(),
+                detail_line: None,
             },
         ),
+    }
+    if reloaded && s.message.is_none() {
+        let users = s.data.as_ref().map_or(0, |d| d.graph.users.len());
+        s.message = Some(format!(
+            "reloaded: {}, at the same place",
+            crate::model::text::count(users as i64, "user", "users")
+        ));
     }
 }
 

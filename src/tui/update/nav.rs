@@ -8,16 +8,25 @@ pub fn location(spec: ListSpec, selected: Option<Target>, focus: Focus) -> Locat
         query: String::new(),
         selected,
         focus,
+        sort: Default::default(),
+        detail_line: None,
     }
 }
 
 pub fn current_location(s: &State) -> Option<Location> {
     let l = s.list.as_ref()?;
+    let selected = l.selected_target();
     Some(Location {
         spec: l.spec.clone(),
         query: l.query.clone(),
-        selected: l.selected_target(),
+        selected,
         focus: s.focus,
+        sort: l.sort,
+        detail_line: s
+            .detail
+            .as_ref()
+            .filter(|d| Some(d.target) == selected)
+            .map(|d| d.sel),
     })
 }
 
@@ -64,6 +73,10 @@ pub fn goto(s: &mut State, loc: Location) {
             l.set_query(g, &data.index, "");
             loc.selected.map(|t| l.select_target(t));
         }
+        if l.sort != loc.sort {
+            // Sorting keeps the selection.
+            l.set_sort(g, loc.sort);
+        }
         if loc.selected.is_none() {
             l.sel = 0;
         }
@@ -79,6 +92,14 @@ pub fn goto(s: &mut State, loc: Location) {
     s.focus = loc.focus;
     s.filtering = false;
     refresh_detail(s);
+    // The detail's cursor where it was (now, or when a detail built off the loop arrives).
+    s.detail_line = None;
+    if let (Some(line), Some(t)) = (loc.detail_line, loc.selected) {
+        match s.detail.as_mut() {
+            Some(d) if d.target == t && !d.is_placeholder() => d.select_line(line),
+            _ => s.detail_line = Some((t, line)),
+        }
+    }
     fix_offsets(s);
 }
 
