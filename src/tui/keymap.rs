@@ -138,8 +138,12 @@ impl Keymap {
             .map(|b| &b.action)
     }
 
-    /// The user's bindings replace the defaults for the same keys; `"none"`-like unbinding is not
-    /// needed: bind the key to something else.
+    /// Removes the bindings of `keys` (bound to `"none"` in the config).
+    pub fn unbind(&mut self, keys: &[String]) {
+        self.bindings.retain(|b| !keys.contains(&b.key));
+    }
+
+    /// The user's bindings replace the defaults for the same keys.
     pub fn merge(&mut self, user: BTreeMap<String, Action>) {
         for (key, action) in user {
             match self.bindings.iter_mut().find(|b| b.key == key) {

@@ -39,6 +39,24 @@ pub enum WhoSrc {
     Group(Members),
 }
 
+/// The audit lenses' periods, from `[audit]` in `config.toml`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct AuditDays {
+    /// A sign-on older than this is stale.
+    pub stale: u32,
+    /// Accounts younger than this are not stale yet.
+    pub grace: u32,
+}
+
+impl Default for AuditDays {
+    fn default() -> Self {
+        AuditDays {
+            stale: AuditOptions::DEFAULT_STALE_DAYS,
+            grace: AuditOptions::DEFAULT_GRACE_DAYS,
+        }
+    }
+}
+
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
 pub enum Sort {
     #[default]
@@ -268,7 +286,7 @@ impl ListView {
         }
     }
 
-    pub fn build(graph: &Graph, spec: &ListSpec, stale_days: u32) -> Option<ListView> {
+    pub fn build(graph: &Graph, spec: &ListSpec, days: AuditDays) -> Option<ListView> {
         let (kind, title, rows, who) = match spec {
             ListSpec::Kind(kind) => {
                 let rows = (0..graph.count(*kind) as u32)
@@ -294,8 +312,8 @@ impl ListView {
             ListSpec::Lens(lens) => {
                 let opts = AuditOptions {
                     now_millis: graph.meta.taken_at.millis().unwrap_or(0),
-                    stale_days,
-                    grace_days: AuditOptions::DEFAULT_GRACE_DAYS,
+                    stale_days: days.stale,
+                    grace_days: days.grace,
                 };
                 let rows = audit::run(graph, *lens, &opts)
                     .into_iter()

@@ -245,11 +245,9 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
             Effect::List { generation, loc } => {
                 if let Some(data) = data.clone() {
                     let tx = tx.clone();
-                    let stale_days = state.stale_days;
+                    let days = state.audit_days;
                     tokio::task::spawn_blocking(move || {
-                        if let Some(list) =
-                            lists::ListView::build(&data.graph, &loc.spec, stale_days)
-                        {
+                        if let Some(list) = lists::ListView::build(&data.graph, &loc.spec, days) {
                             let _ = tx.send(Action::ListReady(
                                 generation,
                                 loc,
@@ -354,13 +352,17 @@ pub fn restore_terminal_if_active() {
 
 /// Opens the explorer on the source and runs it until the user quits.
 pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
-    let (cfg, cfg_error) = match config::load() {
-        Ok(c) => (c, None),
-        Err(e) => (config::Config::default(), Some(e)),
-    };
+    let (cfg, problems) = config::load();
+    // The first problem on the message line, with how many more.
+    let cfg_error = problems.first().map(|p| match problems.len() {
+        1 => p.clone(),
+        n => format!("{p} (and {} more)", n - 1),
+    });
     let mouse = opts.mouse || cfg.mouse;
     let mut keymap = keymap::Keymap::default();
+    keymap.unbind(&cfg.unbound);
     keymap.merge(cfg.keys.clone());
+    let audit_days = cfg.audit;
     let theme = theme::Theme::from_env(&cfg.colors);
     // Credentials first: a prompt for the secret needs the terminal as it is.
     let loader = Source::require(src)?;
@@ -372,7 +374,14 @@ pub fn run(src: &SourceArgs, opts: Options) -> Result<()> {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = runtime.block_on(event_loop(&mut terminal, &loader, keymap, theme, cfg_error));
+    let result = runtime.block_on(event_loop(
+        &mut terminal,
+        &loader,
+        keymap,
+        theme,
+        cfg_error,
+        audit_days,
+    ));
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -389,9 +398,11 @@ async fn event_loop(
     keymap: keymap::Keymap,
     theme: theme::Theme,
     cfg_error: Option<String>,
+    audit_days: lists::AuditDays,
 ) -> Result<()> {
     let mut state = State::new(keymap, theme, now_millis());
     state.message = cfg_error;
+    state.audit_days = audit_days;
     let size = terminal.size()?;
     update::update(&mut state, Action::Resize(size.width, size.height));
     let (tx, mut rx) = unbounded_channel::<Action>();

@@ -164,7 +164,7 @@ pub struct State {
     pub theme: Theme,
     pub quit: bool,
     /// How many days without sign-on make a user stale (lenses).
-    pub stale_days: u32,
+    pub audit_days: super::lists::AuditDays,
     /// A detail cursor to put back when the detail of this entity, built off the input loop,
     /// arrives (history and reloads keep the user's place).
     pub detail_line: Option<(Target, usize)>,
@@ -204,7 +204,7 @@ impl State {
             keymap,
             theme,
             quit: false,
-            stale_days: 90,
+            audit_days: Default::default(),
             detail_line: None,
             changes: None,
             marked: None,

@@ -767,7 +767,7 @@ fn big_lenses_are_built_in_the_background_and_the_latest_wins() {
     let g = s.graph().expect("graph");
     let build = |loc: &Location| {
         super::action::Handover::new(
-            super::lists::ListView::build(g, &loc.spec, 90).expect("a list"),
+            super::lists::ListView::build(g, &loc.spec, Default::default()).expect("a list"),
         )
     };
     let (stale, fresh) = (build(&loc1), build(&loc2));

@@ -41,7 +41,8 @@ fn a_roles_holders_are_counted_alike_in_the_list_the_detail_and_who_has() {
         "detail heading says {summary}"
     );
     // The Roles list says the same.
-    let list = super::lists::ListView::build(g, &ListSpec::Kind(Kind::Role), 90).expect("list");
+    let list = super::lists::ListView::build(g, &ListSpec::Kind(Kind::Role), Default::default())
+        .expect("list");
     let row = list.rows.iter().find(|r| r.target == org).expect("row");
     assert!(
         matches!(&row.note, super::lists::Note::Reason(n) if n.contains(&summary)),

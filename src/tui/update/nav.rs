@@ -55,7 +55,7 @@ pub fn goto(s: &mut State, loc: Location) {
             return;
         }
         s.list_gen.cancel();
-        match ListView::build(g, &loc.spec, s.stale_days) {
+        match ListView::build(g, &loc.spec, s.audit_days) {
             Some(l) => s.list = Some(l),
             None => {
                 s.message = Some("nothing to list for that".into());
