@@ -89,7 +89,7 @@ fn main() {
     // At this size the list is built by a background task: build it here, as the task would.
     let t = Instant::now();
     let who = location(ListSpec::Who(open_t), None, Focus::List);
-    let built = pingscope::tui::lists::ListView::build(&data.graph, &who.spec, 90);
+    let built = pingscope::tui::lists::ListView::build(&data.graph, &who.spec, Default::default());
     black_box(&built);
     let build_time = t.elapsed();
     s.background_users = usize::MAX;
