@@ -126,6 +126,9 @@ pub struct ListView {
     pub offset: usize,
     /// A placeholder while the real list is built in the background.
     pub building: bool,
+    /// Each row's visible text (name, status words, the reason, the how or the change),
+    /// lowercased, made on the first filter of a who-has, lens or Changes list.
+    texts: Option<Arc<Vec<String>>>,
 }
 
 impl std::fmt::Debug for ListView {
@@ -283,6 +286,7 @@ impl ListView {
             sel: 0,
             offset: 0,
             building: false,
+            texts: None,
         }
     }
 
@@ -360,6 +364,37 @@ impl ListView {
     }
 
     /// The line of change `i` of a Changes list.
+    /// What a row shows after its name: the lens's reason, how a holder holds it, the change.
+    pub fn note_text(&self, graph: &Graph, r: &Row) -> String {
+        match &r.note {
+            Note::None => String::new(),
+            Note::Reason(x) => x.clone(),
+            Note::Change(i) => self.change_line(*i),
+            Note::Who(i) => self
+                .who
+                .as_ref()
+                .map(|w| w.how(graph, *i))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The rows' visible texts, lowercased (made once).
+    fn texts(&mut self, graph: &Graph) -> Arc<Vec<String>> {
+        if let Some(t) = &self.texts {
+            return t.clone();
+        }
+        let texts: Vec<String> = self
+            .rows
+            .iter()
+            .map(|r| {
+                format!("{} {}", graph.summary(r.target), self.note_text(graph, r)).to_lowercase()
+            })
+            .collect();
+        let texts = Arc::new(texts);
+        self.texts = Some(texts.clone());
+        texts
+    }
+
     pub fn change_line(&self, i: u32) -> String {
         self.changes()
             .map(|c| c.line(i as usize))
@@ -521,11 +556,29 @@ impl ListView {
                             .get(r.target.ix as usize)
                             .copied()
                     };
-                    let mut v: Vec<u32> = (0..self.rows.len() as u32)
-                        .filter(|&i| rank_of(&self.rows[i as usize]).is_some_and(|r| r != u32::MAX))
+                    // Every visible column filters too (`/disabled`, `/Platform` in a "via
+                    // Platform" column): rows whose text holds every word, after the name hits.
+                    let words: Vec<String> = self
+                        .query
+                        .split_whitespace()
+                        .map(str::to_lowercase)
                         .collect();
-                    v.sort_by_key(|&i| rank_of(&self.rows[i as usize]));
-                    v
+                    let texts = self.texts(graph);
+                    let shown_text = |i: usize| {
+                        texts
+                            .get(i)
+                            .is_some_and(|t| words.iter().all(|w| t.contains(w.as_str())))
+                    };
+                    let mut v: Vec<(u32, u32)> = (0..self.rows.len() as u32)
+                        .filter_map(|i| {
+                            match rank_of(&self.rows[i as usize]).filter(|&r| r != u32::MAX) {
+                                Some(r) => Some((r, i)),
+                                None => shown_text(i as usize).then_some((u32::MAX, i)),
+                            }
+                        })
+                        .collect();
+                    v.sort_unstable();
+                    v.into_iter().map(|(_, i)| i).collect()
                 }
             }
         } else {

@@ -398,6 +398,52 @@ fn who_has_lists_every_holder_and_sorts() {
     assert!(matches!(s.overlay, Some(Overlay::Why(_))));
 }
 
+/// Who-has, lens and Changes lists filter on every visible column, not only on names.
+#[test]
+fn lists_filter_on_every_visible_column() {
+    let mut s = state(100, 30);
+    let grafana = find(&s, Kind::App, "Grafana");
+    super::update::jump_to_target(&mut s, grafana);
+    s.focus = Focus::List;
+    keys(&mut s, "W");
+    assert_eq!(
+        s.list.as_ref().map(|l| l.spec.clone()),
+        Some(ListSpec::Who(grafana))
+    );
+    let total = s.list.as_ref().map_or(0, |l| l.len());
+    assert!(total > 0);
+    // "via Platform" is in the how column of some rows, no one is named Platform.
+    keys(&mut s, "/Platform<enter>");
+    let data = s.data.clone().expect("data");
+    let g = &data.graph;
+    let l = s.list.as_ref().expect("list");
+    assert!((1..total).contains(&l.len()), "{} of {total}", l.len());
+    for i in 0..l.len() {
+        let r = l.row(i).expect("row");
+        assert!(
+            l.note_text(g, r).contains("Platform"),
+            "{}",
+            l.note_text(g, r)
+        );
+    }
+    // Status words: the disabled ones.
+    keys(&mut s, "<esc>/disabled<enter>");
+    let l = s.list.as_ref().expect("list");
+    assert!(l.len() > 0 && l.len() < total);
+    for i in 0..l.len() {
+        let t = l.row(i).expect("row").target;
+        assert!(!g.users[t.ix as usize].enabled);
+    }
+    // A lens by its reason.
+    keys(&mut s, "<esc>:lens privileged-weak<enter>/MFA off<enter>");
+    let l = s.list.as_ref().expect("list");
+    assert!(l.len() > 0);
+    for i in 0..l.len() {
+        let r = l.row(i).expect("row");
+        assert!(l.note_text(g, r).contains("MFA off"));
+    }
+}
+
 #[test]
 fn finder_reaches_every_kind_and_palette_runs_commands() {
     let mut s = state(100, 30);

@@ -39,9 +39,7 @@ fn sort_value(g: &Graph, sort: Sort, t: Target, now: i64) -> Option<String> {
 fn note(g: &Graph, l: &ListView, r: &Row, now: i64) -> String {
     let text = match &r.note {
         Note::None => g.summary(r.target),
-        Note::Reason(x) => x.clone(),
-        Note::Change(i) => l.change_line(*i),
-        Note::Who(i) => l.who.as_ref().map(|w| w.how(g, *i)).unwrap_or_default(),
+        _ => l.note_text(g, r),
     };
     match sort_value(g, l.sort, r.target, now) {
         Some(v) if !matches!(r.note, Note::None) => format!("{v} · {text}"),
