@@ -429,7 +429,7 @@ fn lists_filter_on_every_visible_column() {
     // Status words: the disabled ones.
     keys(&mut s, "<esc>/disabled<enter>");
     let l = s.list.as_ref().expect("list");
-    assert!(l.len() > 0 && l.len() < total);
+    assert!(!l.is_empty() && l.len() < total);
     for i in 0..l.len() {
         let t = l.row(i).expect("row").target;
         assert!(!g.users[t.ix as usize].enabled);
@@ -437,7 +437,7 @@ fn lists_filter_on_every_visible_column() {
     // A lens by its reason.
     keys(&mut s, "<esc>:lens privileged-weak<enter>/MFA off<enter>");
     let l = s.list.as_ref().expect("list");
-    assert!(l.len() > 0);
+    assert!(!l.is_empty());
     for i in 0..l.len() {
         let r = l.row(i).expect("row");
         assert!(l.note_text(g, r).contains("MFA off"));
