@@ -102,7 +102,7 @@ pub fn describe(a: &Action) -> String {
         Action::Palette => "command palette",
         Action::Help => "this help",
         Action::CycleSort => "sort: name, status, last sign-on, MFA",
-        Action::Export => "export what is on screen (CSV)",
+        Action::Export => "export what has the focus (CSV)",
         Action::Yank => "copy the selected id (OSC 52)",
         Action::Reload => "reload the data in the background",
         Action::Changes => "changes: what the last diff or comparison found",

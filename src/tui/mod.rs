@@ -192,17 +192,29 @@ fn spawn_detail(
     });
 }
 
-/// Writes an export: it holds personal data, so it is readable by its owner only (0600).
-fn write_private(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes an export: it holds personal data, so it is readable by its owner only (0600, also
+/// when it replaces a file that was not). An existing file is replaced only when `overwrite`
+/// (the user asked twice); otherwise it is an error, never a silent loss.
+pub fn write_private(path: &str, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true);
+    if overwrite {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
     let mut f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -231,7 +243,7 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                             return;
                         }
                     };
-                    let msg = match write_private(&path, contents.as_bytes()) {
+                    let msg = match write_private(&path, contents.as_bytes(), job.overwrite) {
                         Ok(()) => {
                             let full = std::fs::canonicalize(&path)
                                 .map_or(path.clone(), |p| p.display().to_string());

@@ -168,6 +168,10 @@ pub struct State {
     /// A detail cursor to put back when the detail of this entity, built off the input loop,
     /// arrives (history and reloads keep the user's place).
     pub detail_line: Option<(Target, usize)>,
+    /// An export asked to replace this existing file: asking again replaces it.
+    pub confirm_overwrite: Option<String>,
+    /// Where exports go when no directory is named (the current directory).
+    pub export_dir: std::path::PathBuf,
     /// The newest diff or comparison, for the navigator's Changes entry.
     pub changes: Option<ChangesRef>,
     /// The user marked (`m`) to compare others with (`c`).
@@ -206,6 +210,8 @@ impl State {
             quit: false,
             audit_days: Default::default(),
             detail_line: None,
+            confirm_overwrite: None,
+            export_dir: std::path::PathBuf::from("."),
             changes: None,
             marked: None,
             base: None,

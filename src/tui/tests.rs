@@ -38,6 +38,8 @@ pub(super) fn demo_data() -> Arc<Data> {
 pub(super) fn state(w: u16, h: u16) -> State {
     let week = 7 * 86_400_000;
     let mut s = State::new(Keymap::default(), Theme::plain(), DEMO_NOW_MILLIS + week);
+    // Exports are checked against what exists: a directory of its own, not the working one.
+    s.export_dir = tempfile::tempdir().expect("tempdir").keep();
     update(&mut s, Action::Resize(w, h));
     update(&mut s, Action::Loaded(0, demo_data()));
     s
@@ -461,7 +463,10 @@ fn finder_reaches_every_kind_and_palette_runs_commands() {
     let effects = keys(&mut s, ":export out.json<enter>");
     match effects.as_slice() {
         [Effect::Export { path, job }] => {
-            assert_eq!(path.as_deref(), Some("out.json"));
+            assert!(
+                path.as_deref().is_some_and(|p| p.ends_with("/out.json")),
+                "{path:?}"
+            );
             let (_, contents) = job.take().expect("a job").render().expect("rendered");
             let v: serde_json::Value = serde_json::from_str(&contents).expect("json");
             assert!(v.as_array().is_some_and(|a| !a.is_empty()));

@@ -211,7 +211,77 @@ fn an_export_that_cannot_be_built_says_so_instead_of_writing_an_empty_file() {
     };
     let (name, contents) = job.take().expect("a job").render().expect("rendered");
     assert_eq!(name, "pingscope-users.csv");
-    assert!(contents.starts_with("kind,id,name,how"), "{contents}");
+    assert!(
+        contents.starts_with("kind,id,name,enabled,locked,mfa,last_sign_on,how,chain"),
+        "{contents}"
+    );
+}
+
+/// `e` exports what has the focus: the detail's sections with how and the chain; an existing
+/// file is replaced only when asked twice, and every export is 0600.
+#[test]
+fn e_exports_the_focused_detail_and_never_overwrites_unasked() {
+    let mut s = state(100, 30);
+    keys(&mut s, "/alice.nguyen<enter>l");
+    let effects = keys(&mut s, "e");
+    let Some(Effect::Export { job, path }) = effects.first() else {
+        panic!("an export: {effects:?} {:?}", s.message)
+    };
+    let path = path.clone().expect("a path");
+    assert!(path.ends_with("pingscope-user-alice.nguyen.csv"), "{path}");
+    let (_, csv) = job.take().expect("job").render().expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("subject_kind,subject_id,subject_name,section,kind,id,name"));
+    // Her groups, roles and applications, each with how and the chain.
+    for section in ["Groups", "Applications"] {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(",{section},"))),
+            "{section}: {csv}"
+        );
+    }
+    let confluence = lines
+        .iter()
+        .find(|l| l.contains(",Confluence,"))
+        .expect("Confluence");
+    assert!(
+        confluence.contains("alice.nguyen → Platform Runtime"),
+        "{confluence}"
+    );
+    // The file exists: the next export asks first; a second `e` replaces it, 0600.
+    std::fs::write(&path, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    assert!(keys(&mut s, "e").is_empty());
+    assert!(
+        s.message.as_deref().is_some_and(|m| m.contains("exists")),
+        "{:?}",
+        s.message
+    );
+    // Any other key keeps it.
+    keys(&mut s, "j");
+    assert!(keys(&mut s, "e").is_empty());
+    let effects = keys(&mut s, "e");
+    let Some(Effect::Export { job, path }) = effects.first() else {
+        panic!("{effects:?}")
+    };
+    let job = job.take().expect("job");
+    let (_, csv) = job.render().expect("csv");
+    let path = path.clone().expect("path");
+    assert!(
+        super::write_private(&path, b"x", false).is_err(),
+        "not replaced unasked"
+    );
+    super::write_private(&path, csv.as_bytes(), job.overwrite).expect("replaced");
+    assert_ne!(std::fs::read_to_string(&path).unwrap(), "old");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }
 
 #[test]

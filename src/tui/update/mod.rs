@@ -232,6 +232,10 @@ fn install(s: &mut State, data: Arc<Data>, complete: bool) {
 
 fn normal(s: &mut State, a: Action) -> Vec<Effect> {
     let page = s.list_height() as isize;
+    // "Export again to replace it": any other key keeps the file.
+    if !matches!(a, Action::Export | Action::ExportTo(_) | Action::Command(_)) {
+        s.confirm_overwrite = None;
+    }
     match a {
         Action::MoveDown | Action::ScrollDown => step(s, 1),
         Action::MoveUp | Action::ScrollUp => step(s, -1),
