@@ -833,3 +833,50 @@ fn big_lenses_are_built_in_the_background_and_the_latest_wins() {
     assert_eq!(l.spec, ListSpec::Lens(Lens::NoMfa));
     assert!(!l.is_empty());
 }
+
+/// A group's relations come before its members and a nesting cycle is named; an application's
+/// policy groups are selectable and open; wide terminals show whole lens names; one finder hit
+/// is "1 hit".
+#[test]
+fn details_put_relations_first_and_name_cycles_and_policy_groups() {
+    let mut s = state(170, 40);
+    let incident = find(&s, Kind::Group, "Incident Response");
+    super::update::jump_to_target(&mut s, incident);
+    let d = s.detail.as_ref().expect("detail");
+    let at = |prefix: &str| d.lines.iter().position(|l| l.left.starts_with(prefix));
+    assert!(at("in a nesting cycle with").is_some(), "{:?}", d.lines);
+    let (parents, members) = (at("Parents").unwrap(), at("Members").unwrap());
+    assert!(parents < members && at("Applications it opens").unwrap() < members);
+    // AWS Console's policy groups: selectable, Enter opens one.
+    let aws = find(&s, Kind::App, "AWS Console");
+    super::update::jump_to_target(&mut s, aws);
+    s.focus = Focus::Detail;
+    let sre = find(&s, Kind::Group, "SRE");
+    let d = s.detail.as_ref().expect("detail");
+    let line = d
+        .lines
+        .iter()
+        .position(|l| l.link == Some(sre))
+        .expect("SRE listed");
+    let heading = d
+        .lines
+        .iter()
+        .position(|l| l.left.starts_with("Policy groups"))
+        .unwrap();
+    assert!(heading < line);
+    while s.detail.as_ref().is_some_and(|d| d.sel < line) {
+        keys(&mut s, "j");
+    }
+    keys(&mut s, "<enter>");
+    assert_eq!(selected_name(&s), "SRE");
+    // The navigator is wide enough for the lenses' whole names at 170 columns.
+    let screen = render(&s);
+    assert!(screen.contains("Disabled or locked with roles"), "{screen}");
+    // "1 hit", not "1 hits".
+    keys(&mut s, "<ctrl-p>alice.nguyen");
+    let screen = render(&s);
+    assert!(
+        screen.contains(" 1 hit") && !screen.contains("1 hits"),
+        "{screen}"
+    );
+}
