@@ -177,10 +177,26 @@ fn main() {
             let throttled_before = m.counters().rate_limited;
             let before = m.counters();
             let started = Instant::now();
-            let (_, outcome) =
-                pingone::refresh::refresh(&client, &|_| {}, &stored, now + 120_000)
-                    .await
-                    .expect("refresh");
+            // When each stage first and last reported, from the refresh's start: where the time goes.
+            let spans = std::sync::Mutex::new(std::collections::BTreeMap::new());
+            let (_, outcome) = pingone::refresh::refresh(
+                &client,
+                &|e| {
+                    let stage = match e {
+                        pingone::LoadEvent::Progress { stage, .. }
+                        | pingone::LoadEvent::StageDone { stage, .. } => stage,
+                        _ => return,
+                    };
+                    let at = started.elapsed().as_secs_f64();
+                    let mut spans = spans.lock().unwrap_or_else(|p| p.into_inner());
+                    let span = spans.entry(format!("{stage:?}")).or_insert((at, at));
+                    span.1 = at;
+                },
+                &stored,
+                now + 120_000,
+            )
+            .await
+            .expect("refresh");
             let took = started.elapsed().as_secs_f64();
             let answered =
                 client.counters().requests() - (m.counters().rate_limited - throttled_before);
@@ -190,6 +206,14 @@ fn main() {
                 took / full_took * 100.0,
             );
             println!("  by endpoint: {}", m.counters().minus(&before).summary().replace('\n', "; "));
+            let spans = spans.into_inner().unwrap_or_else(|p| p.into_inner());
+            let mut spans: Vec<_> = spans.into_iter().collect();
+            spans.sort_by(|a, b| a.1.0.total_cmp(&b.1.0));
+            let line: Vec<String> = spans
+                .iter()
+                .map(|(stage, (a, b))| format!("{stage} {a:.1}-{b:.1} s"))
+                .collect();
+            println!("  stages (from the refresh's start): {}", line.join(", "));
         }
         let took = took_per_user;
         println!("mock counters: {}", m.counters().summary().replace('\n', "; "));
