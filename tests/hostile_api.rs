@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use pingscope::model::*;
-use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
+use pingscope::pingone::{self, AuthMethod, Client, Tuning};
 use support::mock::{self, Breakage, Endpoint, MockConfig, MockPingOne};
 
 const CLIENT_ID: &str = "pingscope-test-worker";
@@ -37,18 +37,7 @@ fn tuning() -> Tuning {
 }
 
 fn client(m: &MockPingOne, tuning: Tuning) -> Client {
-    let conn = Connection::new(
-        &m.environment_id(),
-        Some(&m.worker_env_id()),
-        CLIENT_ID,
-        Secret::new(SECRET.into()),
-        AuthMethod::Basic,
-        Region::NA,
-        Some(&m.api_url()),
-        Some(&m.auth_url()),
-    )
-    .unwrap();
-    Client::new(conn, tuning).unwrap()
+    Client::new(m.connection(CLIENT_ID, SECRET, AuthMethod::Basic), tuning).unwrap()
 }
 
 async fn load_broken(

@@ -30,17 +30,7 @@ fn config() -> MockConfig {
 }
 
 fn connection(m: &MockPingOne, secret: &str, method: AuthMethod) -> Connection {
-    Connection::new(
-        &m.environment_id(),
-        Some(&m.worker_env_id()),
-        CLIENT_ID,
-        Secret::new(secret.into()),
-        method,
-        Region::NA,
-        Some(&m.api_url()),
-        Some(&m.auth_url()),
-    )
-    .unwrap()
+    m.connection(CLIENT_ID, secret, method)
 }
 
 fn fast_tuning() -> Tuning {

@@ -13,7 +13,7 @@ use pingscope::demo::{Params, generate, later};
 use pingscope::model::*;
 use pingscope::pingone::loader::Done;
 use pingscope::pingone::refresh::*;
-use pingscope::pingone::{self, AuthMethod, Client, Connection, Region, Secret, Tuning};
+use pingscope::pingone::{self, AuthMethod, Client, Tuning};
 use serde_json::{Value, json};
 use support::mock::{self, Forbidden, MockConfig, MockPingOne};
 
@@ -29,17 +29,7 @@ fn config() -> MockConfig {
 }
 
 fn client(m: &MockPingOne) -> Client {
-    let conn = Connection::new(
-        &m.environment_id(),
-        Some(&m.worker_env_id()),
-        CLIENT_ID,
-        Secret::new(SECRET.into()),
-        AuthMethod::Basic,
-        Region::NA,
-        Some(&m.api_url()),
-        Some(&m.auth_url()),
-    )
-    .unwrap();
+    let conn = m.connection(CLIENT_ID, SECRET, AuthMethod::Basic);
     let tuning = Tuning {
         backoff_base: Duration::from_millis(10),
         request_timeout: Duration::from_secs(5),

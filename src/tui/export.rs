@@ -148,11 +148,8 @@ fn chain_text(g: &Graph, why: Option<&Why>) -> String {
     }
 }
 
-const DETAIL_HEADER: [&str; 13] = [
-    "subject_kind",
-    "subject_id",
-    "subject_name",
-    "section",
+/// A list export's columns; a detail export's are these after the subject and the section.
+const LIST_HEADER: [&str; 9] = [
     "kind",
     "id",
     "name",
@@ -163,6 +160,7 @@ const DETAIL_HEADER: [&str; 13] = [
     "how",
     "chain",
 ];
+const DETAIL_COLUMNS: [&str; 4] = ["subject_kind", "subject_id", "subject_name", "section"];
 
 /// The detail's sections: one row per item (a group, role, application, member, holder), with
 /// the section it is in, its state, how and the chain.
@@ -200,7 +198,8 @@ fn detail_rows(g: &Graph, d: &Detail) -> (Vec<&'static str>, Vec<Vec<String>>) {
             _ => {}
         }
     }
-    (DETAIL_HEADER.to_vec(), rows)
+    let header = DETAIL_COLUMNS.iter().chain(&LIST_HEADER).copied().collect();
+    (header, rows)
 }
 
 fn encode(header: &[&str], rows: &[Vec<String>], ext: &str) -> Result<String, String> {
@@ -303,7 +302,7 @@ fn render(
     list: Option<&ListView>,
     ext: &str,
 ) -> Result<(String, String), String> {
-    let (_, header, rows): (String, Vec<&str>, Vec<Vec<String>>) = match why {
+    let (header, rows): (Vec<&str>, Vec<Vec<String>>) = match why {
         Some(v) => {
             let mut rows = Vec::new();
             for (pi, p) in v.paths.iter().enumerate() {
@@ -328,11 +327,7 @@ fn render(
                     ]);
                 }
             }
-            (
-                String::new(),
-                vec!["path", "hop", "name", "id", "link"],
-                rows,
-            )
+            (vec!["path", "hop", "name", "id", "link"], rows)
         }
         None => {
             let Some(l) = list else {
@@ -348,7 +343,7 @@ fn render(
                     })
                     .map(|record| record.to_vec())
                     .collect();
-                (String::new(), crate::model::diff::CSV_HEADER.to_vec(), rows)
+                (crate::model::diff::CSV_HEADER.to_vec(), rows)
             } else {
                 let rows = (0..l.len())
                     .filter_map(|i| l.row(i))
@@ -370,21 +365,7 @@ fn render(
                         row
                     })
                     .collect();
-                (
-                    String::new(),
-                    vec![
-                        "kind",
-                        "id",
-                        "name",
-                        "enabled",
-                        "locked",
-                        "mfa",
-                        "last_sign_on",
-                        "how",
-                        "chain",
-                    ],
-                    rows,
-                )
+                (LIST_HEADER.to_vec(), rows)
             }
         }
     };

@@ -524,6 +524,26 @@ impl MockPingOne {
         }
     }
 
+    /// A connection to this mock as the worker `client_id` with `secret`, in region NA.
+    pub fn connection(
+        &self,
+        client_id: &str,
+        secret: &str,
+        method: pingscope::pingone::AuthMethod,
+    ) -> pingscope::pingone::Connection {
+        pingscope::pingone::Connection::new(
+            &self.environment_id(),
+            Some(&self.worker_env_id()),
+            client_id,
+            pingscope::pingone::Secret::new(secret.into()),
+            method,
+            pingscope::pingone::Region::NA,
+            Some(&self.api_url()),
+            Some(&self.auth_url()),
+        )
+        .expect("a connection to the mock")
+    }
+
     /// `{auth}/{workerEnvId}/as/token`.
     pub fn token_url(&self) -> String {
         format!("{}/{}/as/token", self.auth_url(), self.worker_env_id())
