@@ -582,6 +582,14 @@ fn the_refresh_command_refreshes_stores_and_says_how() {
     assert!(v["reread"]["users"].as_u64().unwrap() <= 4, "{v}");
     assert!(v["events"].as_u64().unwrap() >= 4);
     assert!(v["stored"].is_string());
+    // Its provenance says it is a refresh, and of which snapshot (the one stored before it).
+    let newest = pingscope(&m, dir.path(), &["--snapshot", "@1", "stats", "--json"]);
+    let before = pingscope(&m, dir.path(), &["--snapshot", "@2", "stats", "--json"]);
+    assert_eq!(newest["refreshedFrom"], before["takenAt"], "{newest}");
+    assert!(
+        before["refreshedFrom"].is_null(),
+        "a full load is no refresh: {before}"
+    );
     // The diff against the previous snapshot is part of the summary.
     assert!(
         v["changes"]["gained"].is_u64() && v["changes"]["lost"].is_u64(),

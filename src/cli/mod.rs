@@ -387,6 +387,8 @@ fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
                 "environment": {"id": graph.environment.id.as_ref().map(ToString::to_string), "name": graph.environment.name},
                 "source": source,
                 "takenAt": graph.meta.taken_at.to_string(),
+                "refreshedFrom": graph.meta.refreshed_from.as_ref().map(ToString::to_string),
+                "resumedFrom": graph.meta.resumed_from.as_ref().map(ToString::to_string),
                 "counts": counts,
                 "incompleteStages": incomplete,
                 "gaps": graph.coverage.gaps.len(),
@@ -402,6 +404,15 @@ fn stats(out: &mut impl Write, graph: &Graph, json: bool) -> Result<()> {
         source,
         graph.meta.taken_at
     )?;
+    if let Some(from) = &graph.meta.refreshed_from {
+        writeln!(
+            out,
+            "refreshed from the audit log over the snapshot taken {from}"
+        )?;
+    }
+    if let Some(from) = &graph.meta.resumed_from {
+        writeln!(out, "resumed a load interrupted at {from}")?;
+    }
     if let Some(map) = counts.as_object() {
         let mut t = human::Table::default();
         for (k, v) in map {

@@ -303,6 +303,7 @@ pub fn generate(p: &Params) -> Snapshot {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
             resumed_from: None,
+            refreshed_from: None,
         },
         coverage,
         environment,

@@ -64,7 +64,9 @@ impl Source {
                 (s, Outcome::Full(reason), stats)
             }
             Plan::Incremental { prior, summary } => {
-                let (s, mut stats) = incremental(&client, on, &prior)?;
+                let (mut s, mut stats) = incremental(&client, on, &prior)?;
+                // Provenance: its unnamed reads come from the snapshot it refreshed.
+                s.meta.refreshed_from = previous.as_ref().map(|p| p.meta.taken_at.clone());
                 stats.elapsed = started.elapsed();
                 (s, Outcome::Incremental(summary), stats)
             }

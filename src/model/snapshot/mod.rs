@@ -81,6 +81,10 @@ pub struct Meta {
     /// most a day old) stand beside this load's in the snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<Timestamp>,
+    /// Set when this snapshot is a refresh from the audit log: when the snapshot it brought up
+    /// to date was taken (its per-entity reads not named by an event come from that one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshed_from: Option<Timestamp>,
 }
 
 impl Default for Meta {
@@ -91,6 +95,7 @@ impl Default for Meta {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
             resumed_from: None,
+            refreshed_from: None,
         }
     }
 }

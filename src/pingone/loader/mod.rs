@@ -316,6 +316,7 @@ async fn load_inner(
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             profile: None,
             resumed_from: None,
+            refreshed_from: None,
         },
         coverage: Coverage::default(),
         environment,
