@@ -34,6 +34,8 @@ pub const RETENTION_MS: i64 = 14 * 24 * 3600 * 1000;
 pub const MARGIN_MS: i64 = 10 * 60 * 1000;
 /// The newest events are not read: they may still arrive out of order.
 pub const LAG_MS: i64 = 60 * 1000;
+/// The audit log's pages are at least this far apart: its own rate limit is about 10/s.
+pub const AUDIT_PAGE_MS: u64 = 100;
 
 /// One audit event, as much of it as a refresh uses.
 #[derive(Clone, Debug, PartialEq)]
@@ -373,7 +375,7 @@ pub fn parse_activity(v: &Value) -> Option<Activity> {
 /// The events recorded in `[from, to)` (milliseconds), every page. An event without an id is an
 /// error: it cannot be told from a repeat, so nothing it says can be trusted to be counted once.
 /// The audit log has its own, lower rate limit (about 10 requests/s): its pages are read one
-/// after the other, and a day of changes is a page or two of 1,000.
+/// after the other, at least [`AUDIT_PAGE_MS`] apart; a day of changes is a page or two.
 pub async fn read_activities(
     client: &Client,
     from: i64,
@@ -388,7 +390,11 @@ pub async fn read_activities(
         "/activities?limit=1000&filter={}",
         encode(&filter)
     ));
-    let listing = super::wire::get_all(client, &url, "activities", Resource::AuditLog).await?;
+    // The audit log's own limit (about 10 requests/s), kept apart from the shared limiter.
+    let mut pacer = super::wire::Pacer::new(std::time::Duration::from_millis(AUDIT_PAGE_MS));
+    let listing =
+        super::wire::get_all_paced(client, &url, "activities", Resource::AuditLog, &mut pacer)
+            .await?;
     listing
         .items
         .iter()
