@@ -47,23 +47,8 @@ async fn load(m: &MockPingOne, tuning: Tuning) -> (Result<Snapshot, pingone::Api
     (r, client)
 }
 
-/// The parts of a snapshot that must survive a load exactly (not when or how it was taken).
-fn content(mut s: Snapshot) -> Snapshot {
-    s.meta = Meta::default();
-    s.coverage = Coverage::default();
-    s.roles.sort_by_key(|r| r.id.to_string());
-    // Users come population by population, memberships in one canonical order (by group id).
-    s.users.sort_by(|a, b| a.id.cmp(&b.id));
-    for u in &mut s.users {
-        if let Some(m) = &mut u.memberships {
-            m.sort_by(|a, b| a.id.cmp(&b.id));
-        }
-    }
-    s
-}
-
 fn assert_same(loaded: Snapshot, original: &Snapshot) {
-    let (a, b) = (content(loaded), content(original.clone()));
+    let (a, b) = (mock::content(loaded), mock::content(original.clone()));
     for (x, y) in a.users.iter().zip(&b.users) {
         assert_eq!(x, y, "first differing user");
     }

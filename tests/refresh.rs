@@ -42,22 +42,8 @@ fn now_ms() -> i64 {
     Timestamp::now().millis().unwrap()
 }
 
-/// The parts of a snapshot a refresh must get right (not when or how it was taken).
-fn content(mut s: Snapshot) -> Snapshot {
-    s.meta = Meta::default();
-    s.coverage = Coverage::default();
-    s.roles.sort_by_key(|r| r.id.to_string());
-    s.users.sort_by(|a, b| a.id.cmp(&b.id));
-    for u in &mut s.users {
-        if let Some(m) = &mut u.memberships {
-            m.sort_by(|a, b| a.id.cmp(&b.id));
-        }
-    }
-    s
-}
-
 fn assert_same(refreshed: Snapshot, full: Snapshot) {
-    let (a, b) = (content(refreshed), content(full));
+    let (a, b) = (mock::content(refreshed), mock::content(full));
     assert_eq!(a.users.len(), b.users.len());
     for (x, y) in a.users.iter().zip(&b.users) {
         assert_eq!(x, y, "first differing user");
@@ -526,17 +512,8 @@ fn an_event_without_an_id_is_refused_and_types_are_read_in_any_case() {
 }
 
 fn pingscope(m: &MockPingOne, dir: &std::path::Path, args: &[&str]) -> Value {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("pingscope"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
-        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
-        .env("PINGONE_CLIENT_ID", CLIENT_ID)
-        .env("PINGONE_CLIENT_SECRET", SECRET)
-        .env("PINGONE_API_URL", m.api_url())
-        .env("PINGONE_AUTH_URL", m.auth_url())
-        .env_remove("PINGSCOPE_PROFILE")
-        .env("PINGSCOPE_KEYRING", "none")
+    let out = m
+        .command(CLIENT_ID, SECRET, dir)
         .args(args)
         .output()
         .unwrap();

@@ -129,19 +129,9 @@ fn holds(path: &Path, needle: &str) -> bool {
 }
 
 fn command(m: &MockPingOne, dir: &Path, args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pingscope"));
-    c.env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("PINGONE_ENVIRONMENT_ID", m.environment_id())
-        .env("PINGONE_AUTH_ENVIRONMENT_ID", m.worker_env_id())
-        .env("PINGONE_CLIENT_ID", CLIENT_ID)
-        .env("PINGONE_CLIENT_SECRET", SECRET)
-        .env("PINGONE_API_URL", m.api_url())
-        .env("PINGONE_AUTH_URL", m.auth_url())
-        .env_remove("PINGSCOPE_PROFILE")
-        // No keyring: the store is plain here (tests/credentials.rs covers the sealed store).
-        .env("PINGSCOPE_KEYRING", "none")
-        .args(args);
+    // No keyring: the store is plain here (tests/credentials.rs covers the sealed store).
+    let mut c = m.command(CLIENT_ID, SECRET, dir);
+    c.args(args);
     c
 }
 

@@ -544,6 +544,28 @@ impl MockPingOne {
         .expect("a connection to the mock")
     }
 
+    /// The pingscope binary pointed at this mock through the `PINGONE_*` variables, as the
+    /// worker `client_id` with `secret`, with its config and store under `dir` and no keyring.
+    pub fn command(
+        &self,
+        client_id: &str,
+        secret: &str,
+        dir: &std::path::Path,
+    ) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("pingscope"));
+        c.env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("PINGONE_ENVIRONMENT_ID", self.environment_id())
+            .env("PINGONE_AUTH_ENVIRONMENT_ID", self.worker_env_id())
+            .env("PINGONE_CLIENT_ID", client_id)
+            .env("PINGONE_CLIENT_SECRET", secret)
+            .env("PINGONE_API_URL", self.api_url())
+            .env("PINGONE_AUTH_URL", self.auth_url())
+            .env_remove("PINGSCOPE_PROFILE")
+            .env("PINGSCOPE_KEYRING", "none");
+        c
+    }
+
     /// `{auth}/{workerEnvId}/as/token`.
     pub fn token_url(&self) -> String {
         format!("{}/{}/as/token", self.auth_url(), self.worker_env_id())
@@ -613,4 +635,19 @@ impl Drop for MockPingOne {
             let _ = thread.join();
         }
     }
+}
+
+/// The parts of a snapshot a load or a refresh must get exactly right (not when or how it was
+/// taken), in one order: users come population by population, memberships by group id.
+pub fn content(mut s: Snapshot) -> Snapshot {
+    s.meta = Default::default();
+    s.coverage = Default::default();
+    s.roles.sort_by_key(|r| r.id.to_string());
+    s.users.sort_by(|a, b| a.id.cmp(&b.id));
+    for u in &mut s.users {
+        if let Some(m) = &mut u.memberships {
+            m.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+    s
 }
