@@ -256,11 +256,17 @@ pub fn run(graph: &Graph, lens: Lens, opts: &AuditOptions) -> Vec<Finding> {
                     let reason = if others.is_empty() {
                         "nested in itself".to_owned()
                     } else {
+                        // A few names, then how many more (a cycle can be thousands long).
                         let names: Vec<&str> = others
                             .iter()
+                            .take(5)
                             .map(|&o| graph.group(o).name.as_str())
                             .collect();
-                        format!("in a nesting cycle with {}", names.join(", "))
+                        let more = match others.len().saturating_sub(5) {
+                            0 => String::new(),
+                            n => format!(" and {n} more"),
+                        };
+                        format!("in a nesting cycle with {}{more}", names.join(", "))
                     };
                     Finding {
                         target: g.into(),

@@ -333,19 +333,6 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
     Plan::Incremental { prior, summary }
 }
 
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// One event of the audit log; `None` when it has no id (it cannot be told from a repeat).
 pub fn parse_activity(v: &Value) -> Option<Activity> {
     let id = v.get("id")?.as_str()?.to_owned();
@@ -388,9 +375,9 @@ pub async fn read_activities(
     );
     let url = client.connection().env_url(&format!(
         "/activities?limit=1000&filter={}",
-        encode(&filter)
+        super::loader::members::encode(&filter)
     ));
-    // The audit log's own limit (about 10 requests/s), kept apart from the shared limiter.
+    // The audit log's own limit (about 10 requests/s): its pages never come faster than that.
     let mut pacer = super::wire::Pacer::new(std::time::Duration::from_millis(AUDIT_PAGE_MS));
     let listing =
         super::wire::get_all_paced(client, &url, "activities", Resource::AuditLog, &mut pacer)
@@ -522,7 +509,7 @@ async fn check_groups(
             }
         }
     }
-    // As many at a time as the loader's per-entity stages.
+    // A few at a time, like the loader's per-entity stages (their pace set by the shared limiter).
     // Each group with its parents now (`None`: gone, or not read whole).
     type Read = Result<(Id, Option<Vec<Ref>>), ApiError>;
     let reads: Vec<Read> = futures::stream::iter(to_read)

@@ -188,8 +188,8 @@ pub fn id_only(item: Value) -> Value {
 }
 
 /// Spaces requests at least `every` apart: for an endpoint with a lower rate limit of its own
-/// (the audit log's 10 requests/s), kept apart from the client's shared limiter so that its
-/// 429s never slow the other reads.
+/// (the audit log's 10 requests/s), so that reading it does not run into that limit. The
+/// requests still pass the client's shared limiter too (a 429 there would still slow it).
 #[derive(Debug)]
 pub struct Pacer {
     every: std::time::Duration,

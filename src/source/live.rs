@@ -103,11 +103,13 @@ pub fn resolve_live(profile: Option<&str>, live: &LiveArgs) -> Result<Option<Liv
     if chosen.is_none() && !live.is_configured() {
         return Ok(None);
     }
-    let live = &live.expanded()?;
+    // The profile first, then what a token endpoint says: it names the worker's environment and
+    // region, and the environment to explore only when neither the flags nor the profile do.
     let args = match &chosen {
         Some((_, p)) => merged(live, p),
         None => live.clone(),
-    };
+    }
+    .expanded()?;
     let env_secret = std::env::var(SECRET_VAR)
         .ok()
         .filter(|s| !s.is_empty())

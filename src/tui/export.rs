@@ -54,8 +54,10 @@ impl ExportJob {
     /// The default file name and the contents; an error says why there is nothing to export.
     pub fn render(&self) -> Result<(String, String), String> {
         let g = &self.data.graph;
-        if let Some(d) = self.detail.as_ref().filter(|_| self.why.is_none()) {
-            let (header, rows) = detail_rows(g, d);
+        if let Some(d) = &self.detail {
+            // Every item, not the screen's first MAX_ITEMS of a section (built here, off the loop).
+            let whole = Detail::build_whole(g, d.target);
+            let (header, rows) = detail_rows(g, &whole);
             let contents = encode(&header, &rows, &self.ext)?;
             return Ok((default_name(g, None, Some(d), None, &self.ext), contents));
         }

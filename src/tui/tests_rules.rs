@@ -247,6 +247,26 @@ fn e_exports_the_focused_detail_and_never_overwrites_unasked() {
         confluence.contains("alice.nguyen → Platform Runtime"),
         "{confluence}"
     );
+    // Nothing is cut: All Staff's members all exported, not the screen's first 200.
+    let all_staff = find(&s, Kind::Group, "All Staff");
+    jump_to_target(&mut s, all_staff);
+    s.focus = super::state::Focus::Detail;
+    let effects = keys(&mut s, "e");
+    let Some(Effect::Export { job: all, .. }) = effects.first() else {
+        panic!("an export: {effects:?}")
+    };
+    let (_, all_csv) = all.take().expect("job").render().expect("csv");
+    let members = all_csv.lines().filter(|l| l.contains(",Members,")).count();
+    let graph = s.graph().expect("graph");
+    let expected =
+        crate::model::access::Members::compute(graph, crate::model::GroupIx(all_staff.ix))
+            .members
+            .len();
+    assert_eq!(members, expected);
+    assert!(members > super::detail::MAX_ITEMS, "{members}");
+    let alice = find(&s, Kind::User, "alice.nguyen");
+    jump_to_target(&mut s, alice);
+    s.focus = super::state::Focus::Detail;
     // The file exists: the next export asks first; a second `e` replaces it, 0600.
     std::fs::write(&path, "old").unwrap();
     #[cfg(unix)]

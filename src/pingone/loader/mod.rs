@@ -21,7 +21,7 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-mod members;
+pub(crate) mod members;
 mod resume;
 mod stages;
 

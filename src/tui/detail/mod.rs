@@ -68,6 +68,8 @@ pub fn ago(now: i64, then: i64) -> String {
 pub(super) struct B<'g> {
     pub(super) g: &'g Graph,
     pub(super) lines: Vec<DLine>,
+    /// Items shown per section ([`MAX_ITEMS`] on screen; all of them for an export).
+    pub(super) max_items: usize,
 }
 
 impl B<'_> {
@@ -119,10 +121,10 @@ impl B<'_> {
         });
     }
     pub(super) fn more(&mut self, total: usize, hint: &str) {
-        if total > MAX_ITEMS {
+        if total > self.max_items {
             self.push(
                 LineKind::Note,
-                format!("… {} more{hint}", total - MAX_ITEMS),
+                format!("… {} more{hint}", total - self.max_items),
                 String::new(),
             );
         }
@@ -167,9 +169,19 @@ pub fn as_of(g: &Graph) -> i64 {
 impl Detail {
     /// `_now` is not used: ages count to the snapshot's time (see [`as_of`]).
     pub fn build(graph: &Graph, target: Target, _now: i64) -> Detail {
+        Detail::build_with(graph, target, MAX_ITEMS)
+    }
+
+    /// [`Detail::build`] with every item of every section (for an export: nothing cut).
+    pub fn build_whole(graph: &Graph, target: Target) -> Detail {
+        Detail::build_with(graph, target, usize::MAX)
+    }
+
+    fn build_with(graph: &Graph, target: Target, max_items: usize) -> Detail {
         let mut b = B {
             g: graph,
             lines: Vec::new(),
+            max_items,
         };
         let ix = target.ix;
         match target.kind {

@@ -40,7 +40,7 @@ pub(super) fn user(b: &mut B, u: UserIx) {
         "Groups  {direct} direct · {} inherited",
         eg.len() - direct
     ));
-    for r in eg.reaches().iter().take(MAX_ITEMS) {
+    for r in eg.reaches().iter().take(b.max_items) {
         let path = eg.path_to(r.group);
         let how = match r.via {
             access::Via::Membership(l) => l.phrase().to_owned(),
@@ -51,7 +51,7 @@ pub(super) fn user(b: &mut B, u: UserIx) {
     b.more(eg.len(), "");
 
     b.heading(format!("Roles  {}", a.roles.len()));
-    for grant in a.roles.iter().take(MAX_ITEMS) {
+    for grant in a.roles.iter().take(b.max_items) {
         let asg = g.assignment(grant.assignment);
         let how = match grant.holder {
             Holder::User => "direct".to_owned(),
@@ -69,7 +69,7 @@ pub(super) fn user(b: &mut B, u: UserIx) {
         admitted.len(),
         g.apps.len()
     ));
-    for d in admitted.iter().take(MAX_ITEMS) {
+    for d in admitted.iter().take(b.max_items) {
         let paths = d.paths(g, eg);
         let how: Vec<String> = paths.iter().map(|p| via_text(g, p)).collect();
         b.item(Some(d.app.into()), how.join(" + "), Some(Why::Paths(paths)));
@@ -77,7 +77,7 @@ pub(super) fn user(b: &mut B, u: UserIx) {
     b.more(admitted.len(), "");
     let refused: Vec<&access::AppDecision> = a.apps.iter().filter(|d| !d.admitted()).collect();
     b.heading(format!("Refused  {}", refused.len()));
-    for d in refused.iter().take(MAX_ITEMS) {
+    for d in refused.iter().take(b.max_items) {
         let reasons: Vec<String> = d.refusals.iter().map(|r| clean(&r.describe(g))).collect();
         let name = clean(&g.app(d.app).name);
         b.item(
@@ -161,7 +161,7 @@ pub(super) fn group(b: &mut B, gi: GroupIx) {
         m.members.len(),
         m.members.len() - direct
     ));
-    for x in m.members.iter().take(MAX_ITEMS) {
+    for x in m.members.iter().take(b.max_items) {
         let p = m.path(g, x);
         let how = if m.is_direct(x) {
             "direct".to_owned()
@@ -214,7 +214,7 @@ pub(super) fn role(b: &mut B, r: RoleIx) {
         h.counts(g).summary()
     ));
     let mut last = None;
-    for (scope, i) in order.iter().take(MAX_ITEMS) {
+    for (scope, i) in order.iter().take(b.max_items) {
         if last != Some(scope) {
             b.push(LineKind::Note, format!("scope {scope}"), String::new());
             last = Some(scope);
@@ -283,7 +283,7 @@ pub(super) fn app(b: &mut B, a: AppIx) {
         "Who can use it  {} (W: all, with how)",
         who.admitted.len()
     ));
-    for (u, admits) in who.admitted.iter().take(MAX_ITEMS) {
+    for (u, admits) in who.admitted.iter().take(b.max_items) {
         let paths = who.paths(g, *u, admits);
         let how: Vec<String> = paths.iter().map(|p| via_text(g, p)).collect();
         b.item(Some((*u).into()), how.join(" + "), Some(Why::Paths(paths)));
@@ -344,7 +344,7 @@ pub(super) fn population(b: &mut B, p: PopIx) {
         b.fact(clean(d));
     }
     b.heading(format!("Users  {}", users.len()));
-    for &u in users.iter().take(MAX_ITEMS) {
+    for &u in users.iter().take(b.max_items) {
         let usr = g.user(u);
         b.item(
             Some(u.into()),
