@@ -258,13 +258,18 @@ async fn a_working_day_refreshes_in_a_fraction_of_a_full_load() {
     next.users[7].enabled = false;
     let at = now_ms();
     m.replace(next.clone(), events_between(&base, &next, at));
-    let before = m.counters().requests;
+    let before = m.counters();
     let (refreshed, outcome) = refresh(&c, &|_| {}, &stored, at + 120_000).await.unwrap();
-    let spent = m.counters().requests - before;
-    assert!(
-        matches!(&outcome, Outcome::Incremental(s) if s.users <= 11),
-        "{outcome:?}"
-    );
+    let used = m.counters().minus(&before);
+    let spent = used.requests;
+    let Outcome::Incremental(summary) = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(summary.users <= 11, "{summary:?}");
+    // What is read ahead (while the collections are read) is read once: its stage takes it.
+    assert_eq!(used.user_member_of_groups, summary.users as u64);
+    assert_eq!(used.user_role_assignments, summary.users as u64);
+    assert_eq!(used.group_role_assignments, summary.groups as u64);
     let before = m.counters().requests;
     let full = pingone::load(&c, &|_| {}).await.unwrap();
     let full_cost = m.counters().requests - before;
@@ -405,9 +410,15 @@ fn failed_repeated_and_unknown_events_change_nothing() {
         ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
         ev("2", true, &[("SIGN_ON_POLICY", &policy)]),
     ];
-    let Plan::Incremental { prior, summary } = plan(&s, &events, None) else {
+    let Plan::Incremental {
+        prior,
+        summary,
+        ahead,
+    } = plan(&s, &events, None)
+    else {
         panic!("full")
     };
+    assert!(ahead.is_empty(), "{ahead:?}");
     assert_eq!(summary.events, 1);
     assert_eq!(summary.unknown_types, ["SIGN_ON_POLICY"]);
     assert_eq!((summary.users, summary.groups), (0, 0));
@@ -419,11 +430,23 @@ fn failed_repeated_and_unknown_events_change_nothing() {
 fn a_named_user_group_or_assignment_is_read_again() {
     let s = demo();
     let u = s.users[0].id.clone();
-    let Plan::Incremental { prior, summary } = plan(&s, &[ev("1", true, &[("user", &u)])], None)
+    let Plan::Incremental {
+        prior,
+        summary,
+        ahead,
+    } = plan(&s, &[ev("1", true, &[("user", &u)])], None)
     else {
         panic!("full")
     };
     assert_eq!(summary.users, 1);
+    // Her two reads are made while the collections are read.
+    assert_eq!(
+        ahead,
+        [
+            (Stage::UserMemberships, u.clone()),
+            (Stage::UserRoleAssignments, u.clone())
+        ]
+    );
     assert_eq!(prior.count(Stage::UserMemberships), s.users.len() - 1);
     // A group re-nested: every member of it is read again, and its children's parents.
     let members_of = |g: &Group| {
@@ -456,9 +479,16 @@ fn a_named_user_group_or_assignment_is_read_again() {
         parents: HashMap::from([(g.id.clone(), fresh.clone())]),
         ..Checked::default()
     };
-    let Plan::Incremental { summary, prior } = plan(&s, &events, Some(&checked)) else {
+    let Plan::Incremental {
+        summary,
+        prior,
+        ahead,
+    } = plan(&s, &events, Some(&checked))
+    else {
         panic!("full")
     };
+    // Only its role assignments are read again (ahead of their stage).
+    assert_eq!(ahead, [(Stage::GroupRoleAssignments, g.id.clone())]);
     assert_eq!(summary.users, 0);
     assert_eq!((summary.groups, summary.nesting_known), (1, 1));
     assert_eq!(summary.requests(), 1);

@@ -107,6 +107,21 @@ impl Limiter {
         tokio::time::sleep_until(at.into()).await;
     }
 
+    /// Waits for a slot ahead of the requests already waiting: for the next page of a listing
+    /// under way. A chain of pages read one after another must not queue behind every
+    /// single-entity read at each page; its slot is added at the queue's end, so the rate over
+    /// time stays the same (the burst is at most the chains running at once).
+    pub async fn acquire_first(&self) {
+        let at = {
+            let mut s = self.lock();
+            let now = Instant::now();
+            let at = s.paused_until.max(now);
+            s.next = s.next.max(at) + Duration::from_secs_f64(1.0 / s.rate);
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+
     pub fn on_success(&self) {
         let mut s = self.lock();
         // Per success: +10% a second before any 429 (rate successes a second, 0.1 each), then
@@ -265,6 +280,25 @@ impl Client {
         url: &str,
         resource: Resource,
     ) -> Result<(Value, usize), ApiError> {
+        self.fetch(url, resource, false).await
+    }
+
+    /// [`Client::get_lenient`] ahead of the requests waiting for the rate limiter
+    /// ([`Limiter::acquire_first`]): for the pages of a listing under way.
+    pub async fn get_lenient_first(
+        &self,
+        url: &str,
+        resource: Resource,
+    ) -> Result<(Value, usize), ApiError> {
+        self.fetch(url, resource, true).await
+    }
+
+    async fn fetch(
+        &self,
+        url: &str,
+        resource: Resource,
+        first: bool,
+    ) -> Result<(Value, usize), ApiError> {
         let url = Url::parse(url).map_err(|e| ApiError::Decode {
             path: url.to_owned(),
             detail: format!("bad URL: {e}"),
@@ -281,7 +315,11 @@ impl Client {
         let mut refreshes = 0u32;
         loop {
             attempt += 1;
-            inner.limiter.acquire().await;
+            if first {
+                inner.limiter.acquire_first().await;
+            } else {
+                inner.limiter.acquire().await;
+            }
             let permit = inner
                 .inflight
                 .acquire()
@@ -478,6 +516,36 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_listing_page_goes_ahead_of_the_queue_and_the_rate_holds() {
+        let l = std::sync::Arc::new(Limiter::new(Some(10.0)));
+        let start = tokio::time::Instant::now();
+        // Twenty single-entity reads waiting: the last one's slot is 1.9 s away.
+        let waiting: Vec<_> = (0..20)
+            .map(|_| {
+                let l = l.clone();
+                tokio::spawn(async move { l.acquire().await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        l.acquire_first().await;
+        assert!(
+            start.elapsed() < Duration::from_millis(5),
+            "{:?}",
+            start.elapsed()
+        );
+        // The page's slot was added at the queue's end: the next read waits for all 21.
+        l.acquire().await;
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(2100) && took < Duration::from_millis(2150),
+            "{took:?}"
+        );
+        for w in waiting {
+            w.await.unwrap();
+        }
     }
 
     #[test]

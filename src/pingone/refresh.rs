@@ -55,6 +55,8 @@ pub enum Plan {
     Incremental {
         prior: Prior,
         summary: Summary,
+        /// The per-entity reads to make again, read while the collections are read.
+        ahead: Vec<(Stage, Id)>,
     },
     Full(String),
 }
@@ -258,6 +260,28 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
         .collect();
     summary.named = kinds;
 
+    // What will be read again, named now so that it is read while the collections are: every
+    // user and group named or reached (new ones too), the named worker apps and gateways.
+    let mut ahead: Vec<(Stage, Id)> = Vec::new();
+    for id in sorted(&users) {
+        ahead.push((Stage::UserMemberships, id.clone()));
+        ahead.push((Stage::UserRoleAssignments, id.clone()));
+    }
+    for id in sorted(&groups) {
+        if fresh_parents(id).is_none() {
+            ahead.push((Stage::GroupNesting, id.clone()));
+        }
+        ahead.push((Stage::GroupRoleAssignments, id.clone()));
+    }
+    for a in s.applications.iter().filter(|a| a.is_worker()) {
+        if apps.contains(&a.id) {
+            ahead.push((Stage::ApplicationRoleAssignments, a.id.clone()));
+        }
+    }
+    for id in sorted(&gateways) {
+        ahead.push((Stage::GatewayRoleAssignments, id.clone()));
+    }
+
     let mut prior = Prior::default();
     for u in &s.users {
         if users.contains(&u.id) {
@@ -330,7 +354,18 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
             summary.events, summary.users, summary.groups
         ));
     }
-    Plan::Incremental { prior, summary }
+    Plan::Incremental {
+        prior,
+        summary,
+        ahead,
+    }
+}
+
+/// A set's ids in one order (a plan is the same whatever the hashing).
+fn sorted(ids: &HashSet<Id>) -> Vec<&Id> {
+    let mut v: Vec<&Id> = ids.iter().collect();
+    v.sort_unstable();
+    v
 }
 
 /// One event of the audit log; `None` when it has no id (it cannot be told from a repeat).
@@ -440,10 +475,15 @@ pub async fn refresh(
         Plan::Full(reason) => super::load(client, sink)
             .await
             .map(|s| (s, Outcome::Full(reason))),
-        Plan::Incremental { prior, summary } => {
+        Plan::Incremental {
+            prior,
+            summary,
+            ahead,
+        } => {
             let resume = super::loader::Resume {
                 prior: Some(&prior),
-                journal: None,
+                ahead: &ahead,
+                ..Default::default()
             };
             let s = super::loader::load_resumable(client, sink, false, resume).await?;
             Ok((s, Outcome::Incremental(summary)))

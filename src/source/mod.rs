@@ -251,6 +251,7 @@ pub(crate) fn load_live(
         journal: checkpoint
             .as_ref()
             .map(|c| c as &dyn pingone::loader::Journal),
+        ..Default::default()
     };
     let sink = |e: pingone::LoadEvent| on(Update::from(e));
     let snapshot = runtime.block_on(async {

@@ -63,8 +63,12 @@ impl Source {
                 stats.elapsed = started.elapsed();
                 (s, Outcome::Full(reason), stats)
             }
-            Plan::Incremental { prior, summary } => {
-                let (mut s, mut stats) = incremental(&client, on, &prior)?;
+            Plan::Incremental {
+                prior,
+                summary,
+                ahead,
+            } => {
+                let (mut s, mut stats) = incremental(&client, on, &prior, &ahead)?;
                 // Provenance: its unnamed reads come from the snapshot it refreshed.
                 s.meta.refreshed_from = previous.as_ref().map(|p| p.meta.taken_at.clone());
                 stats.elapsed = started.elapsed();
@@ -83,11 +87,13 @@ impl Source {
     }
 }
 
-/// A load that keeps every stored read in `prior` (the per-entity reads the events do not reach).
+/// A load that keeps every stored read in `prior` (the per-entity reads the events do not reach),
+/// reading `ahead` (what they do reach) while it reads the collections.
 fn incremental(
     client: &Client,
     on: &(dyn Fn(Update) + Send + Sync),
     prior: &pingone::loader::Prior,
+    ahead: &[(crate::model::Stage, crate::model::Id)],
 ) -> Result<(Snapshot, LoadStats)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -96,7 +102,8 @@ fn incremental(
     let sink = |e: pingone::LoadEvent| on(Update::from(e));
     let resume = pingone::loader::Resume {
         prior: Some(prior),
-        journal: None,
+        ahead,
+        ..Default::default()
     };
     let result = runtime.block_on(async {
         let load = pingone::loader::load_resumable(client, &sink, false, resume);

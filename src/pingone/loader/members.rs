@@ -492,8 +492,8 @@ pub(super) async fn by_group(
             .collect();
         // Recorded as they come; never taken from an earlier load (this plan reads afresh).
         let journal_only = Resume {
-            prior: None,
             journal: resume.journal,
+            ..Resume::default()
         };
         let read = per_user(client, conn, ledger, sink, journal_only, &ids).await;
         for (u, r) in which.into_iter().zip(read) {
@@ -519,7 +519,10 @@ pub(super) async fn per_user(
         resume,
         Stage::UserMemberships,
         ids,
-        |id| conn.env_url(&format!("/users/{id}/memberOfGroups?limit=1000")),
+        |id| {
+            super::ahead::entity_read(conn, Stage::UserMemberships, id)
+                .map_or_else(String::new, |(url, _, _)| url)
+        },
         "groupMemberships",
         Resource::Memberships,
     )

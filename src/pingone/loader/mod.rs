@@ -21,10 +21,12 @@
 use std::collections::HashSet;
 use std::sync::Mutex;
 
+mod ahead;
 pub(crate) mod members;
 mod resume;
 mod stages;
 
+use ahead::{Ahead, entity_read};
 pub use members::GroupPlanReport;
 pub use resume::{Done, Journal, Prior, Resume};
 use stages::{Fetched, Ledger, collection, collection_split, per_entity};
@@ -154,6 +156,8 @@ async fn load_inner(
 ) -> Result<Snapshot, ApiError> {
     client.authenticate().await?;
     let conn = client.connection().clone();
+    // Reads named ahead run while the collections are read; the stages take them.
+    let ahead = Ahead::start(client, resume.ahead);
     let ledger = Ledger {
         coverage: Mutex::new(Coverage::default()),
     };
@@ -337,6 +341,18 @@ async fn load_inner(
     };
     partial(&snapshot);
 
+    let early = match ahead {
+        Some(a) => a.finish().await,
+        None => Prior::default(),
+    };
+    let resume = Resume {
+        early: Some(&early),
+        ..resume
+    };
+    let url = |stage: Stage, id: &Id| {
+        entity_read(&conn, stage, id).map_or_else(String::new, |(url, _, _)| url)
+    };
+
     // Groups: nesting and role assignments.
     let group_ids: Vec<Id> = snapshot.groups.iter().map(|g| g.id.clone()).collect();
     let (parents, group_roles) = tokio::join!(
@@ -347,7 +363,7 @@ async fn load_inner(
             resume,
             Stage::GroupNesting,
             &group_ids,
-            |id| conn.env_url(&format!("/groups/{id}/memberOfGroups?limit=1000")),
+            |id| url(Stage::GroupNesting, id),
             "groupMemberships",
             Resource::GroupNesting
         ),
@@ -358,7 +374,7 @@ async fn load_inner(
             resume,
             Stage::GroupRoleAssignments,
             &group_ids,
-            |id| conn.env_url(&format!("/groups/{id}/roleAssignments")),
+            |id| url(Stage::GroupRoleAssignments, id),
             "roleAssignments",
             Resource::RoleAssignments
         ),
@@ -388,7 +404,7 @@ async fn load_inner(
             resume,
             Stage::ApplicationRoleAssignments,
             &worker_ids,
-            |id| conn.env_url(&format!("/applications/{id}/roleAssignments")),
+            |id| url(Stage::ApplicationRoleAssignments, id),
             "roleAssignments",
             Resource::RoleAssignments,
         ),
@@ -399,7 +415,7 @@ async fn load_inner(
             resume,
             Stage::GatewayRoleAssignments,
             &gateway_ids,
-            |id| conn.env_url(&format!("/gateways/{id}/roleAssignments")),
+            |id| url(Stage::GatewayRoleAssignments, id),
             "roleAssignments",
             Resource::RoleAssignments,
         ),
@@ -497,7 +513,7 @@ async fn load_inner(
         resume,
         Stage::UserRoleAssignments,
         &user_ids,
-        |id| conn.env_url(&format!("/users/{id}/roleAssignments")),
+        |id| url(Stage::UserRoleAssignments, id),
         "roleAssignments",
         Resource::RoleAssignments,
     )

@@ -68,11 +68,22 @@ impl Prior {
 pub struct Resume<'a> {
     pub prior: Option<&'a Prior>,
     pub journal: Option<&'a dyn Journal>,
+    /// Per-entity reads to make at once, while the collections are read, instead of in their
+    /// stages: a refresh knows what it must read again before the collections say who exists.
+    pub ahead: &'a [(Stage, Id)],
+    /// What this load read ahead: set by the loader once those reads are done (callers leave
+    /// it `None`).
+    pub early: Option<&'a Prior>,
 }
 
 impl Resume<'_> {
     pub(super) fn get<T: Journaled>(&self, stage: Stage, id: &Id) -> Option<Vec<T>> {
-        self.prior.and_then(|p| p.get(stage, id))
+        if let Some(items) = self.prior.and_then(|p| p.get(stage, id)) {
+            return Some(items);
+        }
+        // Read by this load ahead of its stage: recorded now, as the stage would.
+        let items = self.early.and_then(|p| p.get(stage, id))?;
+        Some(self.record(stage, id, items))
     }
 
     /// Records `items` (read for `id`) and gives them back.

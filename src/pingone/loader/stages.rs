@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::super::error::{ApiError, Resource};
 use super::super::http::Client;
-use super::super::wire::{Listing, decode, get_all};
+use super::super::wire::{Listing, decode, get_all, get_collection};
 use super::resume::{Journaled, Resume};
 use super::{LoadEvent, Sink};
 use crate::model::*;
@@ -92,7 +92,7 @@ pub(super) async fn collection_split<T: DeserializeOwned>(
     resource: Resource,
 ) -> (Vec<T>, Option<ApiError>) {
     let parts: Vec<Result<Listing, ApiError>> = futures::stream::iter(urls)
-        .map(|url| get_all(client, url, key, resource))
+        .map(|url| get_collection(client, url, key, resource))
         .buffered(8)
         .collect()
         .await;
