@@ -261,9 +261,11 @@ async fn get_all_inner(
         if let Some(p) = pacer.as_deref_mut() {
             p.wait().await;
         }
-        // A listing under way (a page after its first, or any page of a collection) goes ahead
-        // of the waiting requests: see `Limiter::acquire_first`.
-        let (body, fixed) = if collection || pager.pages > 0 {
+        // A collection's pages go ahead of the waiting single-entity reads (see
+        // `Limiter::acquire_first`). Only a collection's: giving every listing's later pages
+        // the lane (a big group's members) made a full load's bursts, and its 429s, grow
+        // (223 instead of 90 at 20,000 users; 275 s instead of 249 s).
+        let (body, fixed) = if collection {
             client.get_lenient_first(&url, resource).await?
         } else {
             client.get_lenient(&url, resource).await?
