@@ -136,7 +136,7 @@ fn main() {
             if let Some(line) = report.into_inner().unwrap_or_else(|p| p.into_inner()) {
                 println!("  {line}");
             }
-            last = Some((loaded, took, answered));
+            last = Some((loaded, took, answered, client.learnt_rate()));
         }
 
         // A working day later: 100 changes (70 people join a team, 30 are disabled) recorded in
@@ -147,10 +147,10 @@ fn main() {
             (std::env::var("BENCH_PLANS").as_deref() == Ok("none")).then(|| {
                 let mut s = snapshot.clone();
                 s.meta.taken_at = pingscope::model::Timestamp::now();
-                (s, f64::NAN, u64::MAX)
+                (s, f64::NAN, u64::MAX, None)
             })
         });
-        if let Some((stored, full_took, full_answered)) = last {
+        if let Some((stored, full_took, full_answered, learnt)) = last {
             let mut next = snapshot.clone();
             let teams: Vec<pingscope::model::Id> = next
                 .groups
@@ -184,7 +184,15 @@ fn main() {
                 }));
             }
             m.replace(next, events);
-            let client = Client::new(conn(), Tuning::default()).expect("client");
+            // As `pingscope refresh` does: starting at the rate the stored load learnt.
+            let client = Client::new(
+                conn(),
+                Tuning {
+                    start_rps: learnt,
+                    ..Tuning::default()
+                },
+            )
+            .expect("client");
             let throttled_before = m.counters().rate_limited;
             let before = m.counters();
             let started = Instant::now();

@@ -237,3 +237,50 @@ fn an_interrupted_snapshot_save_resumes_within_the_request_bound() {
         "a finished load removes its checkpoint"
     );
 }
+
+#[test]
+fn the_rate_a_load_learnt_is_kept_and_the_next_load_starts_there() {
+    // A tenant allowing 40 requests a second: the first load probes up from 100/s and is
+    // refused; what it learnt is kept beside the snapshots, and the next load starts there.
+    let s = pingscope::demo::generate(&pingscope::demo::Params::sized(120, 0, 0, 6));
+    let m = MockPingOne::spawn_blocking(
+        s,
+        MockConfig {
+            client_id: CLIENT_ID.into(),
+            client_secret: SECRET.into(),
+            rate_limit: Some(support::mock::RateLimit {
+                per_second: 40.0,
+                burst: 8,
+            }),
+            ..MockConfig::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let before = m.counters().rate_limited;
+    ok(&run(&m, dir.path(), &["stats", "--json"]));
+    let first = m.counters().rate_limited - before;
+    assert!(first > 0, "the first load met the limit");
+    let kept = files(&dir.path().join("data"))
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "rate"))
+        .expect("a rate file");
+    let rate: f64 = std::fs::read_to_string(&kept)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1.0..100.0).contains(&rate), "{rate}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let before = m.counters().rate_limited;
+    ok(&run(&m, dir.path(), &["stats", "--json"]));
+    let second = m.counters().rate_limited - before;
+    assert!(
+        second < first,
+        "starting at the learnt {rate:.1}/s: {second} 429s, not {first}"
+    );
+}

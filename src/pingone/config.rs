@@ -81,6 +81,10 @@ pub struct Tuning {
     pub max_body: usize,
     /// How memberships are read (per user, per group, or whichever is cheaper).
     pub plan: MembershipPlan,
+    /// The rate an earlier run against this environment learnt from its 429s: started at
+    /// (creeping up slowly) instead of probing up from 100/s, which costs a short refresh a
+    /// second per 429. `None`: nothing learnt yet.
+    pub start_rps: Option<f64>,
 }
 
 /// How a load reads who is in which group.
@@ -139,6 +143,7 @@ impl Default for Tuning {
             retry_budget: Duration::from_secs(300),
             max_body: MAX_BODY,
             plan: MembershipPlan::Auto,
+            start_rps: None,
         }
     }
 }

@@ -75,15 +75,28 @@ const PAUSE_AFTER: usize = 10;
 
 impl Limiter {
     pub fn new(cap: Option<f64>) -> Limiter {
+        Limiter::starting(cap, None)
+    }
+
+    /// A limiter that starts at `learnt` (a rate an earlier run learnt from its 429s, kept under
+    /// the cap): it creeps up from there by 1 request/s a second, as after a 429, instead of
+    /// probing up by 10% a second.
+    pub fn starting(cap: Option<f64>, learnt: Option<f64>) -> Limiter {
         let now = Instant::now();
-        let start = cap.unwrap_or(100.0).max(MIN_RATE);
+        let learnt = learnt.filter(|r| r.is_finite() && *r >= MIN_RATE);
+        let start = match (learnt, cap) {
+            (Some(r), Some(c)) => r.min(c),
+            (Some(r), None) => r,
+            (None, c) => c.unwrap_or(100.0),
+        }
+        .max(MIN_RATE);
         Limiter {
             state: Mutex::new(LimState {
                 rate: start,
                 cap: cap.map(|c| c.max(MIN_RATE)),
                 next: now,
                 paused_until: now,
-                seen_429: false,
+                seen_429: learnt.is_some(),
                 last_decrease: None,
                 recent_429: VecDeque::new(),
             }),
@@ -156,6 +169,12 @@ impl Limiter {
     pub fn rate(&self) -> f64 {
         self.lock().rate
     }
+
+    /// The rate learnt from 429s (this run's or an earlier one's); `None` before any.
+    pub fn learnt(&self) -> Option<f64> {
+        let s = self.lock();
+        s.seen_429.then_some(s.rate)
+    }
 }
 
 /// The Management API client. Cloning shares everything (token, limiter, counters).
@@ -226,7 +245,7 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 tokens: TokenCache::default(),
-                limiter: Limiter::new(tuning.max_rps),
+                limiter: Limiter::starting(tuning.max_rps, tuning.start_rps),
                 inflight: Semaphore::new(tuning.concurrency.max(1)),
                 counters: Counters::default(),
                 started: Instant::now(),
@@ -252,6 +271,12 @@ impl Client {
 
     pub fn current_rate(&self) -> f64 {
         self.inner.limiter.rate()
+    }
+
+    /// The tenant's rate as this client learnt it from 429s (or was told it at the start), to
+    /// start the next run there; `None` when it never met the limit.
+    pub fn learnt_rate(&self) -> Option<f64> {
+        self.inner.limiter.learnt()
     }
 
     /// Fetches a token now (to check credentials before anything else).
@@ -546,6 +571,23 @@ mod tests {
         for w in waiting {
             w.await.unwrap();
         }
+    }
+
+    #[test]
+    fn a_learnt_rate_is_where_the_limiter_starts_and_creeps_from() {
+        let l = Limiter::starting(None, Some(80.0));
+        assert_eq!(l.rate(), 80.0);
+        assert_eq!(l.learnt(), Some(80.0));
+        for _ in 0..80 {
+            l.on_success();
+        }
+        // A second's worth of successes: +1 request/s, not +10%.
+        assert!((l.rate() - 81.0).abs() < 0.02, "{}", l.rate());
+        // Under a cap, the cap wins; nonsense is ignored.
+        assert_eq!(Limiter::starting(Some(20.0), Some(80.0)).rate(), 20.0);
+        let fresh = Limiter::starting(None, Some(f64::NAN));
+        assert_eq!((fresh.rate(), fresh.learnt()), (100.0, None));
+        assert_eq!(Limiter::new(None).learnt(), None);
     }
 
     #[test]

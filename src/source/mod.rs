@@ -209,12 +209,33 @@ pub(crate) fn requests(c: &Client) -> Requests {
     }
 }
 
+/// A client for `l`'s environment, starting at the request rate the last run against it learnt
+/// (kept in the store), unless a ceiling or a start was given.
+pub(crate) fn client_for(l: &LiveSource) -> Result<Client> {
+    let mut tuning = l.tuning.clone();
+    if tuning.start_rps.is_none() {
+        tuning.start_rps = l
+            .store
+            .as_ref()
+            .and_then(|s| s.learnt_rate(&l.connection.environment_id));
+    }
+    Ok(Client::new(l.connection.clone(), tuning)?)
+}
+
+/// Keeps the request rate `client` learnt, for the next run against `l`'s environment. A hint
+/// only: a store that cannot take it loses nothing else, so a failure is not reported.
+pub(crate) fn keep_rate(l: &LiveSource, client: &Client) {
+    if let (Some(store), Some(rate)) = (&l.store, client.learnt_rate()) {
+        let _ = store.keep_rate(&l.connection.environment_id, rate);
+    }
+}
+
 pub(crate) fn load_live(
     l: &LiveSource,
     on: &(dyn Fn(Update) + Send + Sync),
     partials: bool,
 ) -> Result<(Snapshot, LoadStats)> {
-    let client = Client::new(l.connection.clone(), l.tuning.clone())?;
+    let client = client_for(l)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -268,6 +289,7 @@ pub(crate) fn load_live(
         }
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
+    keep_rate(l, &client);
     let mut snapshot = snapshot?;
     if let Some(r) = &resumed {
         snapshot.meta.resumed_from = Some(crate::model::Timestamp::from_millis(r.started_at));

@@ -41,7 +41,7 @@ impl Source {
             .millis()
             .ok_or_else(|| eyre!("the clock is unreadable"))?;
         // What the audit log says first; a full load goes the usual way (checkpointed).
-        let client = Client::new(l.connection.clone(), l.tuning.clone())?;
+        let client = super::client_for(l)?;
         let started = Instant::now();
         let plan = match (&previous, full) {
             (_, true) => Plan::Full("--full".into()),
@@ -75,6 +75,7 @@ impl Source {
                 (s, Outcome::Incremental(summary), stats)
             }
         };
+        super::keep_rate(l, &client);
         snapshot.meta.profile.clone_from(&l.profile);
         stats.stored = Some(store.save(&snapshot));
         stats.unencrypted = seal::key().err().map(str::to_owned);

@@ -116,6 +116,9 @@ impl Stored {
     }
 }
 
+/// The file, in an environment's folder, that keeps the request rate learnt from its 429s.
+const RATE_FILE: &str = "rate";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Store {
     root: PathBuf,
@@ -215,6 +218,28 @@ impl Store {
             now_millis,
             super::seal::key().ok(),
         )
+    }
+
+    /// The request rate the last load or refresh of `env_id` learnt from PingOne's 429s (see
+    /// `Tuning::start_rps`); `None` when none was kept or the file is not a rate.
+    pub fn learnt_rate(&self, env_id: &str) -> Option<f64> {
+        let text = std::fs::read_to_string(self.env_dir(env_id).join(RATE_FILE)).ok()?;
+        let rate: f64 = text.trim().parse().ok()?;
+        (rate.is_finite() && (1.0..=100_000.0).contains(&rate)).then_some(rate)
+    }
+
+    /// Keeps the rate a load of `env_id` learnt (a number, no personal data; 0600 all the same,
+    /// written whole or not at all).
+    pub fn keep_rate(&self, env_id: &str, rate: f64) -> std::io::Result<()> {
+        let dir = self.env_dir(env_id);
+        for d in [&self.root, &self.root.join("environments"), &dir] {
+            create_private_dir(d)?;
+        }
+        // NamedTempFile is created 0600 on Unix.
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        std::io::Write::write_all(&mut tmp, format!("{rate:.1}\n").as_bytes())?;
+        tmp.persist(dir.join(RATE_FILE)).map_err(|e| e.error)?;
+        Ok(())
     }
 
     /// The stored snapshots of one environment, newest first.
@@ -357,6 +382,31 @@ mod tests {
         s.environment.name = "Acme".into();
         s.meta.taken_at = Timestamp::from_millis(millis);
         s
+    }
+
+    #[test]
+    fn the_learnt_rate_is_kept_privately_and_nonsense_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path().join("pingscope"), 3);
+        assert_eq!(store.learnt_rate("env-1"), None);
+        store.keep_rate("env-1", 87.46).unwrap();
+        assert_eq!(store.learnt_rate("env-1"), Some(87.5));
+        assert_eq!(store.learnt_rate("env-2"), None);
+        let file = store.env_dir("env-1").join(RATE_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&file), 0o600);
+            assert_eq!(mode(&store.env_dir("env-1")), 0o700);
+        }
+        // Not a snapshot: neither listed nor called unreadable.
+        assert!(store.list_env("env-1").is_empty());
+        assert!(store.unreadable("env-1").is_empty());
+        for nonsense in ["", "fast", "NaN", "-3", "0", "1e9"] {
+            std::fs::write(&file, nonsense).unwrap();
+            assert_eq!(store.learnt_rate("env-1"), None, "{nonsense:?}");
+        }
     }
 
     #[test]
