@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod limiter;
 pub mod loader;
 pub mod refresh;
 pub mod region;
