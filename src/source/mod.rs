@@ -210,7 +210,7 @@ pub(crate) fn requests(c: &Client) -> Requests {
 }
 
 /// A client for `l`'s environment, starting at the request rate the last run against it learnt
-/// (kept in the store), unless a ceiling or a start was given.
+/// (kept in the store; under `--max-rps` when one is given).
 pub(crate) fn client_for(l: &LiveSource) -> Result<Client> {
     let mut tuning = l.tuning.clone();
     if tuning.start_rps.is_none() {

@@ -69,13 +69,14 @@ impl Source {
                 ahead,
             } => {
                 let (mut s, mut stats) = incremental(&client, on, &prior, &ahead)?;
+                // A full load keeps its own client's rate; this one read the incremental load.
+                super::keep_rate(l, &client);
                 // Provenance: its unnamed reads come from the snapshot it refreshed.
                 s.meta.refreshed_from = previous.as_ref().map(|p| p.meta.taken_at.clone());
                 stats.elapsed = started.elapsed();
                 (s, Outcome::Incremental(summary), stats)
             }
         };
-        super::keep_rate(l, &client);
         snapshot.meta.profile.clone_from(&l.profile);
         stats.stored = Some(store.save(&snapshot));
         stats.unencrypted = seal::key().err().map(str::to_owned);

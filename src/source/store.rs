@@ -172,6 +172,17 @@ impl Store {
         self.root.join("environments").join(folder(env_id))
     }
 
+    /// [`Self::env_dir`], created (with the store's root) 0700 where missing.
+    fn private_env_dir(&self, env_id: &str) -> std::io::Result<PathBuf> {
+        let dir = self.env_dir(env_id);
+        for d in [&self.root, &self.root.join("environments"), &dir] {
+            create_private_dir(d).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot create {}: {e}", d.display()))
+            })?;
+        }
+        Ok(dir)
+    }
+
     /// Keeps `s` (a live load of environment `s.environment.id`), then drops the oldest beyond
     /// the number to keep. Returns where it was written.
     pub fn save(&self, s: &Snapshot) -> Result<PathBuf, String> {
@@ -181,10 +192,7 @@ impl Store {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let dir = self.env_dir(&env);
-        for d in [&self.root, &self.root.join("environments"), &dir] {
-            create_private_dir(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
-        }
+        let dir = self.private_env_dir(&env).map_err(|e| e.to_string())?;
         let millis = s.meta.taken_at.millis().unwrap_or(0);
         let path = dir.join(format!("{millis:013}.{STORED_EXT}"));
         // Encrypted with the store's key when the OS keyring has one (see `seal`).
@@ -207,10 +215,7 @@ impl Store {
         super::checkpoint::Checkpoint,
         Option<super::checkpoint::Resumed>,
     )> {
-        let dir = self.env_dir(env_id);
-        for d in [&self.root, &self.root.join("environments"), &dir] {
-            create_private_dir(d)?;
-        }
+        let dir = self.private_env_dir(env_id)?;
         super::checkpoint::Checkpoint::open(
             &dir,
             env_id,
@@ -231,10 +236,7 @@ impl Store {
     /// Keeps the rate a load of `env_id` learnt (a number, no personal data; 0600 all the same,
     /// written whole or not at all).
     pub fn keep_rate(&self, env_id: &str, rate: f64) -> std::io::Result<()> {
-        let dir = self.env_dir(env_id);
-        for d in [&self.root, &self.root.join("environments"), &dir] {
-            create_private_dir(d)?;
-        }
+        let dir = self.private_env_dir(env_id)?;
         // NamedTempFile is created 0600 on Unix.
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         std::io::Write::write_all(&mut tmp, format!("{rate:.1}\n").as_bytes())?;
