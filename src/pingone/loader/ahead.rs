@@ -9,60 +9,14 @@
 //! entity's reads are made in order, and a 404 spares the rest.
 
 use futures::StreamExt;
-use serde::de::DeserializeOwned;
 
-use super::super::error::Resource;
 use super::super::http::Client;
-use super::super::wire::{decode, get_all};
+use super::endpoint::read_clean;
 use super::resume::{Done, Prior};
 use crate::model::*;
-use crate::pingone::config::Connection;
 
 /// How many entities are read ahead at once (their pace is the shared limiter's).
 const CONCURRENCY: usize = 32;
-
-/// Where one entity's read of a per-entity stage is: its URL, the items' key, the resource
-/// named in errors. `None` for stages that are not per entity.
-pub(super) fn entity_read(
-    conn: &Connection,
-    stage: Stage,
-    id: &Id,
-) -> Option<(String, &'static str, Resource)> {
-    let (path, key, resource) = match stage {
-        Stage::GroupNesting => (
-            format!("/groups/{id}/memberOfGroups?limit=1000"),
-            "groupMemberships",
-            Resource::GroupNesting,
-        ),
-        Stage::GroupRoleAssignments => (
-            format!("/groups/{id}/roleAssignments"),
-            "roleAssignments",
-            Resource::RoleAssignments,
-        ),
-        Stage::ApplicationRoleAssignments => (
-            format!("/applications/{id}/roleAssignments"),
-            "roleAssignments",
-            Resource::RoleAssignments,
-        ),
-        Stage::GatewayRoleAssignments => (
-            format!("/gateways/{id}/roleAssignments"),
-            "roleAssignments",
-            Resource::RoleAssignments,
-        ),
-        Stage::UserMemberships => (
-            format!("/users/{id}/memberOfGroups?limit=1000"),
-            "groupMemberships",
-            Resource::Memberships,
-        ),
-        Stage::UserRoleAssignments => (
-            format!("/users/{id}/roleAssignments"),
-            "roleAssignments",
-            Resource::RoleAssignments,
-        ),
-        _ => return None,
-    };
-    Some((conn.env_url(&path), key, resource))
-}
 
 /// The reads ahead, running on their own task; dropped unfinished, they stop.
 pub(super) struct Ahead(tokio::task::JoinHandle<Prior>);
@@ -100,10 +54,12 @@ impl Ahead {
                     async move {
                         let mut done = Vec::new();
                         for stage in stages {
-                            match read(client, stage, &id).await {
-                                Read::Clean(d) => done.push((stage, id.clone(), d)),
-                                Read::Unclean => {}
-                                Read::Gone => break,
+                            match read_clean(client, stage, &id).await {
+                                Ok(Some(d)) => done.push((stage, id.clone(), d)),
+                                // 404: gone, its other reads spared.
+                                Err(e) if e.is_not_found() => break,
+                                // Failed, cut short or damaged: left to the stage.
+                                Ok(None) | Err(_) => {}
                             }
                         }
                         done
@@ -124,37 +80,4 @@ impl Ahead {
     pub(super) async fn finish(mut self) -> Prior {
         (&mut self.0).await.unwrap_or_default()
     }
-}
-
-enum Read {
-    Clean(Done),
-    /// Failed, cut short or damaged: left to the stage.
-    Unclean,
-    /// 404: the entity is gone.
-    Gone,
-}
-
-async fn read(client: &Client, stage: Stage, id: &Id) -> Read {
-    let Some((url, key, resource)) = entity_read(client.connection(), stage, id) else {
-        return Read::Unclean;
-    };
-    let listing = match get_all(client, &url, key, resource).await {
-        Ok(l) => l,
-        Err(e) if e.is_not_found() => return Read::Gone,
-        Err(_) => return Read::Unclean,
-    };
-    if listing.problem.is_some() || !listing.repaired.is_empty() {
-        return Read::Unclean;
-    }
-    let done = match stage {
-        Stage::GroupNesting => clean::<Ref>(listing.items, key).map(Done::Parents),
-        Stage::UserMemberships => clean::<Membership>(listing.items, key).map(Done::Memberships),
-        _ => clean::<RoleAssignment>(listing.items, key).map(Done::Roles),
-    };
-    done.map_or(Read::Unclean, Read::Clean)
-}
-
-fn clean<T: DeserializeOwned>(items: Vec<serde_json::Value>, key: &str) -> Option<Vec<T>> {
-    let (good, bad) = decode::<T>(items, key);
-    bad.is_empty().then_some(good)
 }

@@ -495,7 +495,7 @@ pub(super) async fn by_group(
             journal: resume.journal,
             ..Resume::default()
         };
-        let read = per_user(client, conn, ledger, sink, journal_only, &ids).await;
+        let read = per_user(client, ledger, sink, journal_only, &ids).await;
         for (u, r) in which.into_iter().zip(read) {
             out[u as usize] = r;
         }
@@ -506,33 +506,19 @@ pub(super) async fn by_group(
 /// The per-user plan: each user's `memberOfGroups`, in canonical order.
 pub(super) async fn per_user(
     client: &Client,
-    conn: &Connection,
     ledger: &Ledger,
     sink: Sink<'_>,
     resume: Resume<'_>,
     ids: &[Id],
 ) -> Vec<Fetched<Membership>> {
-    per_entity::<Membership>(
-        client,
-        ledger,
-        sink,
-        resume,
-        Stage::UserMemberships,
-        ids,
-        |id| {
-            super::ahead::entity_read(conn, Stage::UserMemberships, id)
-                .map_or_else(String::new, |(url, _, _)| url)
-        },
-        "groupMemberships",
-        Resource::Memberships,
-    )
-    .await
-    .into_iter()
-    .map(|r| match r {
-        Fetched::Read(list) => Fetched::Read(canonical(list)),
-        other => other,
-    })
-    .collect()
+    per_entity::<Membership>(client, ledger, sink, resume, Stage::UserMemberships, ids)
+        .await
+        .into_iter()
+        .map(|r| match r {
+            Fetched::Read(list) => Fetched::Read(canonical(list)),
+            other => other,
+        })
+        .collect()
 }
 
 /// One user's memberships in one order whichever plan read them: by group id, each group once

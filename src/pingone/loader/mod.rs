@@ -22,11 +22,13 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 mod ahead;
+mod endpoint;
 pub(crate) mod members;
 mod resume;
 mod stages;
 
-use ahead::{Ahead, entity_read};
+use ahead::Ahead;
+pub(crate) use endpoint::read_clean;
 pub use members::GroupPlanReport;
 pub use resume::{Done, Journal, Prior, Resume};
 use stages::{Fetched, Ledger, collection, collection_split, per_entity};
@@ -349,9 +351,6 @@ async fn load_inner(
         early: Some(&early),
         ..resume
     };
-    let url = |stage: Stage, id: &Id| {
-        entity_read(&conn, stage, id).map_or_else(String::new, |(url, _, _)| url)
-    };
 
     // Groups: nesting and role assignments.
     let group_ids: Vec<Id> = snapshot.groups.iter().map(|g| g.id.clone()).collect();
@@ -363,9 +362,6 @@ async fn load_inner(
             resume,
             Stage::GroupNesting,
             &group_ids,
-            |id| url(Stage::GroupNesting, id),
-            "groupMemberships",
-            Resource::GroupNesting
         ),
         per_entity::<RoleAssignment>(
             client,
@@ -374,9 +370,6 @@ async fn load_inner(
             resume,
             Stage::GroupRoleAssignments,
             &group_ids,
-            |id| url(Stage::GroupRoleAssignments, id),
-            "roleAssignments",
-            Resource::RoleAssignments
         ),
     );
     let mut deleted_groups = HashSet::new();
@@ -404,9 +397,6 @@ async fn load_inner(
             resume,
             Stage::ApplicationRoleAssignments,
             &worker_ids,
-            |id| url(Stage::ApplicationRoleAssignments, id),
-            "roleAssignments",
-            Resource::RoleAssignments,
         ),
         per_entity::<RoleAssignment>(
             client,
@@ -415,9 +405,6 @@ async fn load_inner(
             resume,
             Stage::GatewayRoleAssignments,
             &gateway_ids,
-            |id| url(Stage::GatewayRoleAssignments, id),
-            "roleAssignments",
-            Resource::RoleAssignments,
         ),
     );
     let mut deleted_gateways = HashSet::new();
@@ -496,7 +483,7 @@ async fn load_inner(
             });
             list
         }
-        None => members::per_user(client, &conn, &ledger, sink, resume, &user_ids).await,
+        None => members::per_user(client, &ledger, sink, resume, &user_ids).await,
     };
     let mut deleted_users = HashSet::new();
     for (u, m) in snapshot.users.iter_mut().zip(memberships) {
@@ -513,9 +500,6 @@ async fn load_inner(
         resume,
         Stage::UserRoleAssignments,
         &user_ids,
-        |id| url(Stage::UserRoleAssignments, id),
-        "roleAssignments",
-        Resource::RoleAssignments,
     )
     .await;
     for (u, r) in snapshot.users.iter_mut().zip(user_roles) {

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::super::error::{ApiError, Resource};
 use super::super::http::Client;
 use super::super::wire::{Listing, decode, get_all, get_collection};
+use super::endpoint::Endpoint;
 use super::resume::{Journaled, Resume};
 use super::{LoadEvent, Sink};
 use crate::model::*;
@@ -184,7 +185,6 @@ pub(super) enum Fetched<T> {
 /// Runs one per-entity stage over `ids` with up to `concurrency` requests in flight, returning
 /// each entity's result in order. Stops early when the first requests are all refused (403): the
 /// worker app lacks a role, and asking U more times would only waste the rate limit.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn per_entity<T: DeserializeOwned + Send + Journaled>(
     client: &Client,
     ledger: &Ledger,
@@ -192,10 +192,12 @@ pub(super) async fn per_entity<T: DeserializeOwned + Send + Journaled>(
     resume: Resume<'_>,
     stage: Stage,
     ids: &[Id],
-    url_of: impl Fn(&Id) -> String,
-    key: &str,
-    resource: Resource,
 ) -> Vec<Fetched<T>> {
+    let Some(ep) = Endpoint::of(stage) else {
+        // Not a per-entity stage: nothing can be read (a caller's mistake, never a guess).
+        return ids.iter().map(|_| Fetched::Failed).collect();
+    };
+    let (key, resource) = (ep.key, ep.resource);
     let total = ids.len() as u64;
     let done = AtomicU64::new(0);
     let ok = AtomicU64::new(0);
@@ -207,7 +209,7 @@ pub(super) async fn per_entity<T: DeserializeOwned + Send + Journaled>(
     let concurrency = 64;
     let results: Vec<(usize, Fetched<T>)> = futures::stream::iter(ids.iter().enumerate())
         .map(|(i, id)| {
-            let url = url_of(id);
+            let url = ep.url(client.connection(), id);
             let (done, ok, forbidden, abandoned, last_report, damaged) =
                 (&done, &ok, &forbidden, &abandoned, &last_report, &damaged);
             async move {

@@ -26,6 +26,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::error::Resource;
+use super::loader::Done;
 use super::{ApiError, Client};
 use crate::model::*;
 
@@ -222,16 +223,15 @@ async fn check_groups(
     type Read = Result<(Id, Option<Vec<Ref>>), ApiError>;
     let reads: Vec<Read> = futures::stream::iter(to_read)
         .map(|g| async move {
-            let url = conn.env_url(&format!("/groups/{}/memberOfGroups?limit=1000", g.id));
-            match super::wire::get_all(client, &url, "groupMemberships", Resource::GroupNesting)
-                .await
-            {
-                Ok(l) => Ok((g.id.clone(), Some(l))),
+            let id = g.id.clone();
+            match super::loader::read_clean(client, Stage::GroupNesting, &g.id).await {
+                Ok(Some(Done::Parents(p))) => Ok((id, Some(p))),
+                // Not read whole (the load reads it again, recording what is wrong).
+                Ok(_) => Ok((id, None)),
                 // Deleted since the listing.
-                Err(e) if e.is_not_found() => Ok((g.id.clone(), None)),
+                Err(e) if e.is_not_found() => Ok((id, None)),
                 Err(e) => Err(e),
             }
-            .map(|(id, l)| (id, l.and_then(clean_parents)))
         })
         .buffer_unordered(32)
         .collect()
@@ -259,16 +259,4 @@ async fn check_groups(
         checked.parents.insert(id, parents);
     }
     Ok(checked)
-}
-
-/// A group's parents from a listing read whole, every item decoded; `None` otherwise (the
-/// load reads them again, recording what is wrong).
-fn clean_parents(l: super::wire::Listing) -> Option<Vec<Ref>> {
-    if l.problem.is_some() || !l.repaired.is_empty() {
-        return None;
-    }
-    l.items
-        .into_iter()
-        .map(|v| serde_json::from_value::<Ref>(v).ok())
-        .collect()
 }
