@@ -208,16 +208,8 @@ impl SearchIndex {
                 Some(at) => at,
                 None => t.len(),
             };
-            let (tier, rank) = if pos == 0 && len == 1 && cut_at.is_none() {
-                (Tier::Exact, field.penalty())
-            } else if pos == 0 {
-                (Tier::Prefix, len_rank(len, field))
-            } else {
-                let mid_word = t[pos - 1].is_word();
-                let rank =
-                    u64::from(mid_word) << 26 | (pos.min(4095) as u64) << 14 | len_rank(len, field);
-                (Tier::Substring, rank)
-            };
+            let searched = t.get(..len).unwrap_or(t);
+            let (tier, rank) = substring_rank(searched, pos, 1, cut_at.is_some(), field);
             best = best.min(key(tier, rank | field_class(field), e, field));
         }
         (best != u64::MAX).then_some(best)
@@ -268,15 +260,7 @@ impl SearchIndex {
             };
             let (tier, rank) = match found {
                 None => continue,
-                Some(Match::At(0)) if t.len() == qb.len() && !cut => (Tier::Exact, field.penalty()),
-                Some(Match::At(0)) => (Tier::Prefix, len_rank(t.len(), field)),
-                Some(Match::At(pos)) => {
-                    let mid_word = t.get(pos - 1).is_some_and(|b| b.is_word());
-                    let rank = u64::from(mid_word) << 26
-                        | (pos.min(4095) as u64) << 14
-                        | len_rank(t.len(), field);
-                    (Tier::Substring, rank)
-                }
+                Some(Match::At(pos)) => substring_rank(t, pos, qb.len(), cut, field),
                 Some(Match::Fuzzy(s)) => (Tier::Fuzzy, PROXY_ONLY | fuzzy_rank(s, t.len(), field)),
             };
             let rank = rank | field_class(field);
@@ -427,6 +411,22 @@ impl SearchIndex {
                 }
                 self.scorer.positions(folded, q).unwrap_or_default()
             }
+        }
+    }
+}
+
+/// How a substring of `qlen` bytes at byte `pos` of `t` (the text searched: an e-mail's local
+/// part when `cut`) ranks: exact, prefix, or a substring (a word start first, then earlier).
+#[inline]
+fn substring_rank(t: &[u8], pos: usize, qlen: usize, cut: bool, field: Field) -> (Tier, u64) {
+    match pos {
+        0 if t.len() == qlen && !cut => (Tier::Exact, field.penalty()),
+        0 => (Tier::Prefix, len_rank(t.len(), field)),
+        _ => {
+            let mid_word = t.get(pos - 1).is_some_and(|b| b.is_word());
+            let rank =
+                u64::from(mid_word) << 26 | (pos.min(4095) as u64) << 14 | len_rank(t.len(), field);
+            (Tier::Substring, rank)
         }
     }
 }
