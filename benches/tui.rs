@@ -22,6 +22,13 @@ use pingscope::tui::{state::Focus, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+/// The binary's allocator, set up as `main` sets it (purge delay 0: freed pages go back to the
+/// OS at once), so that each answer's fresh vectors cost here what they cost in the explorer.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// `mi_option_purge_delay` (see `src/main.rs`).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -61,6 +68,8 @@ fn frame_median(s: &State, runs: usize) -> Duration {
 }
 
 fn main() {
+    // SAFETY: sets a plain integer option of the allocator, as `main` does; no memory is touched.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let users = env_usize("BENCH_USERS", 100_000);
     let groups = env_usize("BENCH_GROUPS", 5_000);
     let apps = env_usize("BENCH_APPS", 1_000);

@@ -38,6 +38,7 @@ pub(super) fn key_field(k: u64) -> Field {
     Field::ALL[((k & 7) as usize).min(4)]
 }
 
+#[cfg(test)]
 pub(super) fn key_rank(k: u64) -> u64 {
     (k >> RANK_SHIFT) & RANK_MAX
 }
@@ -84,12 +85,93 @@ where
     })
 }
 
-/// Two sorted lists as one.
-pub(super) fn merge(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+/// Sorts keys that arrive in entity order (as a scan makes them: one key per entity, entities
+/// ascending), as `sort_unstable` would: their low bits (entity, field) are already in order, so
+/// a stable sort on the tier and rank above them is the whole sort. LSD radix, 12 bits a pass,
+/// skipping a pass whose digit every key shares (short queries give few distinct ranks).
+/// `scratch` is working room (its content is lost).
+pub(super) fn sort_scanned(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    const DIGIT: u32 = 12;
+    const PASSES: u32 = (64 - RANK_SHIFT).div_ceil(DIGIT);
+    if v.len() < 4096 {
+        v.sort_unstable();
+        return;
+    }
+    let digit =
+        |k: u64, pass: u32| ((k >> (RANK_SHIFT + pass * DIGIT)) & ((1 << DIGIT) - 1)) as usize;
+    let mut counts = vec![[0u32; 1 << DIGIT]; PASSES as usize];
+    for &k in v.iter() {
+        for (pass, c) in (0..PASSES).zip(counts.iter_mut()) {
+            c[digit(k, pass)] += 1;
+        }
+    }
+    scratch.clear();
+    scratch.resize(v.len(), 0);
+    for (pass, c) in (0..PASSES).zip(counts.iter_mut()) {
+        if c.iter().any(|&n| n as usize == v.len()) {
+            continue;
+        }
+        let mut at = 0;
+        for n in c.iter_mut() {
+            (*n, at) = (at, at + *n);
+        }
+        for &k in v.iter() {
+            let slot = &mut c[digit(k, pass)];
+            if let Some(s) = scratch.get_mut(*slot as usize) {
+                *s = k;
+            }
+            *slot += 1;
+        }
+        std::mem::swap(v, scratch);
+    }
+}
+
+/// Working vectors kept between searches: at a million entities a search's key lists are
+/// megabytes, and fresh ones are page faults (the binary's allocator gives freed memory back at
+/// once). At most [`POOLED`] are kept.
+#[derive(Default)]
+pub(super) struct Pool(std::sync::Mutex<Vec<Vec<u64>>>);
+
+const POOLED: usize = 8;
+
+impl Pool {
+    /// An empty vector with room for `n` keys.
+    pub(super) fn take(&self, n: usize) -> Vec<u64> {
+        let mut v = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut p| {
+                // The roomiest first: it is the likeliest to fit.
+                let i = (0..p.len()).max_by_key(|&i| p[i].capacity())?;
+                Some(p.swap_remove(i))
+            })
+            .unwrap_or_default();
+        v.clear();
+        v.reserve(n);
+        v
+    }
+
+    /// Keeps `v` for a later search.
+    pub(super) fn give(&self, v: Vec<u64>) {
+        if v.capacity() == 0 {
+            return;
+        }
+        if let Ok(mut p) = self.0.lock() {
+            if p.len() < POOLED {
+                p.push(v);
+            }
+        }
+    }
+}
+
+/// Two sorted lists as one (in a vector from `pool`; theirs go back to it).
+pub(super) fn merge(pool: &Pool, a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     if b.is_empty() {
+        pool.give(b);
         return a;
     }
-    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut out = pool.take(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if a[i] <= b[j] {
@@ -102,5 +184,7 @@ pub(super) fn merge(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     }
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
+    pool.give(a);
+    pool.give(b);
     out
 }

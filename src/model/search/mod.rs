@@ -84,8 +84,6 @@ pub struct Hit {
     pub target: Target,
     pub field: Field,
     pub tier: Tier,
-    /// Higher is better; only comparable within one tier (`<= 0`).
-    pub score: i64,
 }
 
 /// A fuzzy scorer. Both strings arrive already lowercased; `None` means no match.
@@ -150,6 +148,8 @@ pub struct SearchIndex {
     /// Entities whose id is not a canonical UUID (rare), for id-prefix matching.
     text_ids: Vec<u32>,
     scorer: Box<dyn Scorer>,
+    /// Working vectors kept between searches.
+    pool: keys::Pool,
 }
 
 fn entity_id(graph: &Graph, t: Target) -> Option<&Id> {
@@ -201,6 +201,7 @@ impl SearchIndex {
             kind_starts: [0; KINDS + 1],
             text_ids: Vec::new(),
             scorer,
+            pool: keys::Pool::default(),
         };
         for (k, kind) in Kind::ALL.into_iter().enumerate() {
             let room = (MAX_ENTITIES - ix.kind_starts[k]) as usize;

@@ -47,14 +47,15 @@ impl SearchIndex {
         self.run(graph, &q, kinds, Scope::List(&ents), true)
     }
 
-    pub(super) fn run(
+    /// The answer as sorted keys (tier, rank, entity, field), in a vector of the pool.
+    pub(super) fn run_keys(
         &self,
         graph: &Graph,
         q: &Query,
         kinds: Option<Kind>,
         scope: Scope,
         parallel: bool,
-    ) -> Vec<Hit> {
+    ) -> Vec<u64> {
         let n = match &scope {
             Scope::Range(r) => r.len(),
             Scope::List(l) => l.len(),
@@ -66,8 +67,8 @@ impl SearchIndex {
             }
             Scope::List(l) => self.scan(q, l.get(r).unwrap_or(&[]).iter().copied()),
         });
-        let mut hits = merge(a.hits, b.hits);
-        let mut fuzzy = merge(a.fuzzy, b.fuzzy);
+        let mut hits = merge(&self.pool, a.hits, b.hits);
+        let mut fuzzy = merge(&self.pool, a.fuzzy, b.fuzzy);
         // Re-rank the best fuzzy candidates with the scorer.
         let refined = fuzzy.len().min(REFINE);
         for k in &mut fuzzy[..refined] {
@@ -85,15 +86,31 @@ impl SearchIndex {
         }
         fuzzy[..refined].sort_unstable();
         hits.append(&mut fuzzy);
+        self.pool.give(fuzzy);
         self.add_id_hits(graph, q, kinds, &mut hits);
-        hits.into_iter()
-            .map(|k| Hit {
+        hits
+    }
+
+    /// [`Self::run_keys`]' answer as hits.
+    pub(super) fn run(
+        &self,
+        graph: &Graph,
+        q: &Query,
+        kinds: Option<Kind>,
+        scope: Scope,
+        parallel: bool,
+    ) -> Vec<Hit> {
+        let keys = self.run_keys(graph, q, kinds, scope, parallel);
+        let hits = keys
+            .iter()
+            .map(|&k| Hit {
                 target: self.target(key_entity(k)),
                 field: key_field(k),
                 tier: key_tier(k),
-                score: -(key_rank(k) as i64),
             })
-            .collect()
+            .collect();
+        self.pool.give(keys);
+        hits
     }
 
     fn scan(&self, q: &Query, ents: impl ExactSizeIterator<Item = u32> + Clone) -> Part {
@@ -108,8 +125,8 @@ impl SearchIndex {
             ents.len() / 8
         };
         let mut part = Part {
-            hits: Vec::with_capacity(room),
-            fuzzy: Vec::with_capacity(room),
+            hits: self.pool.take(room),
+            fuzzy: self.pool.take(room),
         };
         // The first keystroke (one letter) searches everything: its own lean path.
         let byte = match (q.folded.as_bytes(), q.words.is_empty()) {
@@ -133,8 +150,11 @@ impl SearchIndex {
                 None => {}
             }
         }
-        part.hits.sort_unstable();
-        part.fuzzy.sort_unstable();
+        // Keys arrived in entity order: a radix sort on their ranks sorts them.
+        let mut scratch = self.pool.take(0);
+        sort_scanned(&mut part.hits, &mut scratch);
+        sort_scanned(&mut part.fuzzy, &mut scratch);
+        self.pool.give(scratch);
         part
     }
 
@@ -239,7 +259,7 @@ impl SearchIndex {
                 .unwrap_or(&[]);
             let mut cut = false;
             if field == Field::Email && !q.at {
-                if let Some(at) = t.iter().position(|&b| b == b'@') {
+                if let Some(at) = t.iter().position(|&c| c == b'@') {
                     (t, cut) = (&t[..at], true);
                 }
             }
@@ -355,7 +375,7 @@ impl SearchIndex {
         beaten.sort_unstable();
         ids.retain(|&id| beaten.binary_search(&key_entity(id)).is_err());
         ids.sort_unstable();
-        *hits = merge(std::mem::take(hits), ids);
+        *hits = merge(&self.pool, std::mem::take(hits), ids);
     }
 
     /// Char positions in the hit's field text (as [`field_text`] shows it) to highlight.

@@ -140,7 +140,6 @@ fn as_hit(target: Target) -> Hit {
         target,
         field: Field::Name,
         tier: Tier::Exact,
-        score: 0,
     }
 }
 
