@@ -7,80 +7,18 @@
 mod support;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::Duration;
 
 use pingscope::demo::{Params, generate, later};
 use pingscope::model::*;
+use pingscope::pingone;
 use pingscope::pingone::loader::Done;
 use pingscope::pingone::refresh::*;
-use pingscope::pingone::{self, AuthMethod, Client, Tuning};
-use serde_json::{Value, json};
-use support::mock::{self, Forbidden, MockConfig, MockPingOne};
+use serde_json::Value;
+use support::mock::{self, Forbidden, MockPingOne};
 
-const CLIENT_ID: &str = "pingscope-test-worker";
-const SECRET: &str = "s3cr3t-worker-secret";
-
-fn config() -> MockConfig {
-    MockConfig {
-        client_id: CLIENT_ID.into(),
-        client_secret: SECRET.into(),
-        ..MockConfig::default()
-    }
-}
-
-fn client(m: &MockPingOne) -> Client {
-    let conn = m.connection(CLIENT_ID, SECRET, AuthMethod::Basic);
-    let tuning = Tuning {
-        backoff_base: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(5),
-        ..Tuning::default()
-    };
-    Client::new(conn, tuning).unwrap()
-}
-
-fn now_ms() -> i64 {
-    Timestamp::now().millis().unwrap()
-}
-
-fn assert_same(refreshed: Snapshot, full: Snapshot) {
-    let (a, b) = (mock::content(refreshed), mock::content(full));
-    assert_eq!(a.users.len(), b.users.len());
-    for (x, y) in a.users.iter().zip(&b.users) {
-        assert_eq!(x, y, "first differing user");
-    }
-    for (x, y) in a.groups.iter().zip(&b.groups) {
-        assert_eq!(x, y, "first differing group");
-    }
-    for (x, y) in a.applications.iter().zip(&b.applications) {
-        assert_eq!(x, y, "first differing application");
-    }
-    assert!(a == b, "snapshots differ");
-}
-
-fn event(at: i64, action: &str, resources: &[(&str, &Id)], ok: bool) -> Value {
-    let resources: Vec<Value> = resources
-        .iter()
-        .map(|(t, id)| json!({"type": t, "id": id.to_string(), "name": "x"}))
-        .collect();
-    json!({
-        "id": format!("{action}-{}", rand_id(&resources)),
-        "recordedAt": Timestamp::from_millis(at).to_string(),
-        "createdAt": Timestamp::from_millis(at).to_string(),
-        "action": {"type": action, "description": action},
-        "resources": resources,
-        "result": {"status": if ok { "SUCCESS" } else { "FAILED" }},
-    })
-}
-
-fn rand_id(v: &[Value]) -> String {
-    format!("{:x}", md5ish(&serde_json::to_string(v).unwrap()))
-}
-
-fn md5ish(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
+#[path = "support/audit.rs"]
+mod audit;
+use audit::*;
 
 /// The events PingOne would record between `a` and `b`: every entity changed directly (its own
 /// fields, its DIRECT memberships with the group, its nesting, its role assignments), created or
@@ -381,6 +319,7 @@ fn ev(id: &str, ok: bool, res: &[(&str, &Id)]) -> Activity {
             .iter()
             .map(|(t, i)| ((*t).into(), (*i).clone()))
             .collect(),
+        actor: None,
     }
 }
 

@@ -52,6 +52,7 @@ pub fn run(out: &mut impl Write, src: &SourceArgs, full: bool, json: bool) -> Re
                 v["reread"] = json!({
                     "users": s.users, "groups": s.groups,
                     "applications": s.applications, "gateways": s.gateways,
+                    "userRecords": s.user_records, "usersListed": s.users_listed,
                 });
                 v["unknownTypes"] = json!(s.unknown_types);
             }

@@ -70,6 +70,8 @@ impl Endpoint {
     }
 
     pub(crate) fn url(&self, conn: &Connection, id: &Id) -> String {
+        // An id from an audit event is not trusted to be a path segment.
+        let id = super::members::encode(&id.to_string());
         conn.env_url(&format!("{}{id}{}", self.prefix, self.suffix))
     }
 }

@@ -23,6 +23,7 @@ use std::sync::Mutex;
 
 mod ahead;
 mod endpoint;
+mod known;
 pub(crate) mod members;
 mod resume;
 mod stages;
@@ -30,7 +31,7 @@ mod stages;
 use ahead::Ahead;
 pub(crate) use endpoint::read_clean;
 pub use members::GroupPlanReport;
-pub use resume::{Done, Journal, Prior, Resume};
+pub use resume::{Done, Journal, KnownUsers, Prior, Resume};
 use stages::{Fetched, Ledger, collection, collection_split, per_entity};
 
 use super::error::{ApiError, Resource};
@@ -69,21 +70,7 @@ pub fn planned_requests(s: &Snapshot, page: usize, per_group: bool) -> u64 {
     let pages = |n: usize| n.div_ceil(page).max(1) as u64;
     let workers = s.applications.iter().filter(|a| a.is_worker()).count() as u64;
     let gateways = s.gateways.len() as u64;
-    let user_listings: u64 = if s.populations.len() > 1 {
-        s.populations
-            .iter()
-            .map(|p| {
-                pages(
-                    s.users
-                        .iter()
-                        .filter(|u| u.population.as_ref().is_some_and(|up| up.id == p.id))
-                        .count(),
-                )
-            })
-            .sum()
-    } else {
-        pages(s.users.len())
-    };
+    let user_listings = user_listing_pages(s, page);
     let memberships = if per_group {
         let mut members: std::collections::HashMap<&Id, usize> = Default::default();
         for m in s.users.iter().flat_map(|u| u.memberships.iter().flatten()) {
@@ -123,6 +110,28 @@ pub fn planned_requests(s: &Snapshot, page: usize, per_group: bool) -> u64 {
         + gateways
         + memberships
         + s.users.len() as u64
+}
+
+/// The users endpoint's pages hold about this many users, whatever `limit` asks (API.md §3).
+pub const USERS_PAGE: usize = 200;
+
+/// The pages of the users listing of a loaded snapshot (pages of `page` users): one listing
+/// per population when there are several, else one.
+pub fn user_listing_pages(s: &Snapshot, page: usize) -> u64 {
+    let pages = |n: usize| n.div_ceil(page).max(1) as u64;
+    if s.populations.len() <= 1 {
+        return pages(s.users.len());
+    }
+    let mut per: std::collections::HashMap<&Id, usize> = Default::default();
+    for u in &s.users {
+        if let Some(p) = &u.population {
+            *per.entry(&p.id).or_default() += 1;
+        }
+    }
+    s.populations
+        .iter()
+        .map(|p| pages(per.get(&p.id).copied().unwrap_or(0)))
+        .sum()
 }
 
 /// Loads the environment the client points at. Fails only when the credentials are refused or
@@ -238,14 +247,22 @@ async fn load_inner(
         (applications, e_apps),
         (gateways, _),
     ) = tokio::join!(
-        collection_split::<User>(
-            client,
-            &ledger,
-            Stage::Users,
-            &user_listings,
-            "users",
-            Resource::Users
-        ),
+        async {
+            match resume.prior.and_then(|p| p.users.as_ref()) {
+                Some(known) => known::users(client, &ledger, known).await,
+                None => {
+                    collection_split::<User>(
+                        client,
+                        &ledger,
+                        Stage::Users,
+                        &user_listings,
+                        "users",
+                        Resource::Users,
+                    )
+                    .await
+                }
+            }
+        },
         collection::<Group>(
             client,
             &ledger,

@@ -1,9 +1,10 @@
 //! Resumable loads. Every entity a per-entity stage reads is handed to a [`Journal`] as it
 //! arrives (the store appends it to the environment's checkpoint); a later load of the same
 //! environment gets those reads back as a [`Prior`] and asks PingOne only for the rest. The
-//! collections (users, groups, ...) are always read again: they are a few pages per thousand
-//! entities, and they say which entities still exist. A prior read of an entity that is gone is
-//! never used.
+//! collections (users, groups, ...) are read again: they are a few pages per thousand entities,
+//! and they say which entities still exist (a refresh, which knows from the audit log which users
+//! changed, reads just those instead of listing every user: [`KnownUsers`]). A prior read of an
+//! entity that is gone is never used.
 
 use std::collections::HashMap;
 
@@ -33,6 +34,18 @@ pub trait Journal: Send + Sync {
 #[derive(Debug, Default)]
 pub struct Prior {
     done: HashMap<(Stage, Id), Done>,
+    /// The users as a stored snapshot holds them, when only some are to be read again (a
+    /// refresh): the load reads those one by one instead of listing every user.
+    pub users: Option<Box<KnownUsers>>,
+}
+
+/// The users a load need not list: every stored one, and those to read again.
+#[derive(Debug, Default)]
+pub struct KnownUsers {
+    /// The stored users, without their per-entity reads (those come through the [`Prior`]).
+    pub stored: Vec<User>,
+    /// The users to read again (`GET /users/{id}`), new ones too; one that answers 404 is gone.
+    pub reread: Vec<Id>,
 }
 
 impl Prior {

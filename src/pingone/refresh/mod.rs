@@ -60,6 +60,12 @@ pub fn parse_activity(v: &Value) -> Option<Activity> {
         success: text(v.get("result").and_then(|r| r.get("status")))
             .eq_ignore_ascii_case("SUCCESS"),
         resources,
+        actor: v
+            .get("actors")
+            .and_then(|a| a.get("user"))
+            .and_then(|u| u.get("id"))
+            .and_then(Value::as_str)
+            .map(Id::new),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::super::loader::{Done, Prior};
+use super::super::loader::{Done, KnownUsers, Prior, USERS_PAGE, user_listing_pages};
 use crate::model::*;
 
 /// How far back the audit log serves events.
@@ -21,6 +21,10 @@ pub struct Activity {
     pub success: bool,
     /// `resources[]`: type (upper case) and id.
     pub resources: Vec<(String, Id)>,
+    /// `actors.user.id`: who acted. A sign-on is its user's act, and changes her last sign-on:
+    /// that user's record is read again (not her memberships or roles, which an act of hers
+    /// does not change).
+    pub actor: Option<Id>,
 }
 
 /// What a refresh reads again, or why it loads everything.
@@ -53,13 +57,20 @@ pub struct Summary {
     /// Of the groups read again, those whose parents were read while checking them (only their
     /// role assignments are left to read).
     pub nesting_known: usize,
+    /// Users whose records are read again one by one: those read again and those who acted
+    /// (signed on, say); 0 when the users listing is read instead (it has fewer pages).
+    pub user_records: usize,
+    pub users_listed: bool,
 }
 
 impl Summary {
     /// About how many requests the per-entity reads take (two per user or group, one per
-    /// application or gateway, one less per group whose nesting is known), collections aside.
+    /// application or gateway, one less per group whose nesting is known, one per user record
+    /// read one by one), collections aside.
     pub fn requests(&self) -> usize {
-        2 * self.users + 2 * self.groups - self.nesting_known + self.applications + self.gateways
+        2 * self.users + self.user_records + 2 * self.groups - self.nesting_known
+            + self.applications
+            + self.gateways
     }
 }
 
@@ -103,12 +114,14 @@ pub struct Checked {
 /// named groups found; `None` when unknown, and then every named group reaches its members.
 pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Plan {
     let mut named: HashMap<String, HashSet<Id>> = HashMap::new();
+    let mut acted: HashSet<Id> = HashSet::new();
     let mut seen_events = HashSet::new();
     for e in events {
         // Overlapping windows and retries: each event once.
         if !e.success || !seen_events.insert(e.id.as_str()) {
             continue;
         }
+        acted.extend(e.actor.clone());
         for (kind, id) in &e.resources {
             named
                 .entry(kind.to_ascii_uppercase())
@@ -320,6 +333,27 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
             ),
             (None, false) => {}
         }
+    }
+    // The users' records: every stored one, with those read again asked for one by one, when
+    // that asks no more than listing every user (a few named users in a large environment).
+    // Who acted is read again if stored (an administrator of another environment answers 404
+    // here and changes nothing: she was never stored).
+    let stored_ids: HashSet<&Id> = s.users.iter().map(|u| &u.id).collect();
+    let mut records: HashSet<Id> = users.clone();
+    records.extend(acted.into_iter().filter(|id| stored_ids.contains(id)));
+    if records.len() as u64 <= user_listing_pages(s, USERS_PAGE) {
+        let bare = |u: &User| User {
+            memberships: None,
+            role_assignments: None,
+            ..u.clone()
+        };
+        summary.user_records = records.len();
+        prior.users = Some(Box::new(KnownUsers {
+            stored: s.users.iter().map(bare).collect(),
+            reread: sorted(&records).into_iter().cloned().collect(),
+        }));
+    } else {
+        summary.users_listed = true;
     }
     // A full load reads two things per user and group, one per application and gateway.
     let full = 2 * s.users.len() + 2 * s.groups.len() + s.applications.len() + s.gateways.len();
