@@ -21,7 +21,7 @@
 //!
 //! The plan is pure (`plan.rs`); this module reads the audit log and the groups it names.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -188,13 +188,31 @@ async fn check_groups(
         return Ok(checked);
     }
     let conn = client.connection();
-    let listing = super::wire::get_all(
-        client,
-        &conn.env_url("/groups?limit=1000"),
-        "groups",
-        Resource::Groups,
-    )
-    .await?;
+    // The listing says which named groups are gone or dynamic; each named group's parents are
+    // read meanwhile (a group gone answers 404; its read is then not used).
+    type Read = (Id, Result<Option<Vec<Ref>>, ApiError>);
+    let url = conn.env_url("/groups?limit=1000");
+    let (listing, reads) = tokio::join!(
+        super::wire::get_all(client, &url, "groups", Resource::Groups),
+        // A few at a time, like the loader's per-entity stages (their pace set by the shared
+        // limiter). Each group with its parents now (`None`: gone, or not read whole).
+        futures::stream::iter(named.iter().copied())
+            .map(|g| async move {
+                let read = match super::loader::read_clean(client, Stage::GroupNesting, &g.id).await
+                {
+                    Ok(Some(Done::Parents(p))) => Ok(Some(p)),
+                    // Not read whole (the load reads it again, recording what is wrong).
+                    Ok(_) => Ok(None),
+                    // Deleted.
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
+                };
+                (g.id.clone(), read)
+            })
+            .buffer_unordered(32)
+            .collect::<Vec<Read>>()
+    );
+    let listing = listing?;
     if let Some(problem) = listing.problem {
         return Err(ApiError::Decode {
             path: "/groups".into(),
@@ -210,8 +228,8 @@ async fn check_groups(
             Some((id, v.get("userFilter").is_some_and(|f| !f.is_null())))
         })
         .collect();
-    let mut to_read = Vec::new();
-    for g in named {
+    let mut exists = HashSet::new();
+    for g in &named {
         match now.get(&g.id) {
             None => {
                 checked.reach.insert(g.id.clone());
@@ -220,31 +238,17 @@ async fn check_groups(
                 if dynamic || g.user_filter.is_some() {
                     checked.reach.insert(g.id.clone());
                 }
-                to_read.push(g);
+                exists.insert(&g.id);
             }
         }
     }
-    // A few at a time, like the loader's per-entity stages (their pace set by the shared limiter).
-    // Each group with its parents now (`None`: gone, or not read whole).
-    type Read = Result<(Id, Option<Vec<Ref>>), ApiError>;
-    let reads: Vec<Read> = futures::stream::iter(to_read)
-        .map(|g| async move {
-            let id = g.id.clone();
-            match super::loader::read_clean(client, Stage::GroupNesting, &g.id).await {
-                Ok(Some(Done::Parents(p))) => Ok((id, Some(p))),
-                // Not read whole (the load reads it again, recording what is wrong).
-                Ok(_) => Ok((id, None)),
-                // Deleted since the listing.
-                Err(e) if e.is_not_found() => Ok((id, None)),
-                Err(e) => Err(e),
-            }
-        })
-        .buffer_unordered(32)
-        .collect()
-        .await;
     let by_id: HashMap<&Id, &Group> = stored.groups.iter().map(|g| (&g.id, g)).collect();
-    for r in reads {
-        let (id, parents) = r?;
+    for (id, read) in reads {
+        if !exists.contains(&id) {
+            // Gone from the listing: reached already, whatever its read said.
+            continue;
+        }
+        let parents = read?;
         let Some(parents) = parents else {
             // Gone, or a listing that cannot be trusted whole: it reaches its members.
             checked.reach.insert(id);
