@@ -223,10 +223,12 @@ fn main() {
                     prior,
                     summary,
                     ahead,
+                    started,
                 } => {
                     let resume = pingone::loader::Resume {
                         prior: Some(&prior),
                         ahead: &ahead,
+                        started: started.as_ref(),
                         ..Default::default()
                     };
                     pingone::loader::load_resumable(&client, &sink, true, resume)

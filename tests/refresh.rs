@@ -353,6 +353,7 @@ fn failed_repeated_and_unknown_events_change_nothing() {
         prior,
         summary,
         ahead,
+        ..
     } = plan(&s, &events, None)
     else {
         panic!("full")
@@ -373,6 +374,7 @@ fn a_named_user_group_or_assignment_is_read_again() {
         prior,
         summary,
         ahead,
+        ..
     } = plan(&s, &[ev("1", true, &[("user", &u)])], None)
     else {
         panic!("full")
@@ -422,6 +424,7 @@ fn a_named_user_group_or_assignment_is_read_again() {
         summary,
         prior,
         ahead,
+        ..
     } = plan(&s, &events, Some(&checked))
     else {
         panic!("full")

@@ -42,41 +42,48 @@ impl Source {
             .ok_or_else(|| eyre!("the clock is unreadable"))?;
         // What the audit log says first; a full load goes the usual way (checkpointed).
         let client = super::client_for(l)?;
-        let started = Instant::now();
+        let begun = Instant::now();
+        // One runtime for the plan and the load: reads the plan starts go on into the load.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
         let plan = match (&previous, full) {
             (_, true) => Plan::Full("--full".into()),
             (None, false) => {
                 Plan::Full("no stored snapshot of this environment from this API".into())
             }
-            (Some(p), false) => {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(pingone::refresh::prepare(&client, p, now))
-            }
+            (Some(p), false) => runtime.block_on(pingone::refresh::prepare(&client, p, now)),
         };
         let (mut snapshot, outcome, mut stats) = match plan {
             Plan::Full(reason) => {
                 let (s, mut stats) = super::load_live(l, on, false)?;
                 // The audit log's pages and the groups read before deciding count too.
                 stats.requests.sent += requests(&client).sent;
-                stats.elapsed = started.elapsed();
+                stats.elapsed = begun.elapsed();
                 (s, Outcome::Full(reason), stats)
             }
             Plan::Incremental {
                 prior,
                 summary,
                 ahead,
+                started,
             } => {
-                let (mut s, mut stats) = incremental(&client, on, &prior, &ahead)?;
+                let resume = pingone::loader::Resume {
+                    prior: Some(&prior),
+                    ahead: &ahead,
+                    started: started.as_ref(),
+                    ..Default::default()
+                };
+                let (mut s, mut stats) = incremental(&runtime, &client, on, resume)?;
                 // A full load keeps its own client's rate; this one read the incremental load.
                 super::keep_rate(l, &client);
                 // Provenance: its unnamed reads come from the snapshot it refreshed.
                 s.meta.refreshed_from = previous.as_ref().map(|p| p.meta.taken_at.clone());
-                stats.elapsed = started.elapsed();
+                stats.elapsed = begun.elapsed();
                 (s, Outcome::Incremental(summary), stats)
             }
         };
+        runtime.shutdown_timeout(Duration::from_millis(100));
         snapshot.meta.profile.clone_from(&l.profile);
         stats.stored = Some(store.save(&snapshot));
         stats.unencrypted = seal::key().err().map(str::to_owned);
@@ -89,24 +96,16 @@ impl Source {
     }
 }
 
-/// A load that keeps every stored read in `prior` (the per-entity reads the events do not reach),
-/// reading `ahead` (what they do reach) while it reads the collections.
+/// A load that keeps every stored read in `resume.prior` (the per-entity reads the events do
+/// not reach), reading what they do reach while it reads the collections.
 fn incremental(
+    runtime: &tokio::runtime::Runtime,
     client: &Client,
     on: &(dyn Fn(Update) + Send + Sync),
-    prior: &pingone::loader::Prior,
-    ahead: &[(crate::model::Stage, crate::model::Id)],
+    resume: pingone::loader::Resume<'_>,
 ) -> Result<(Snapshot, LoadStats)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let started = Instant::now();
     let sink = |e: pingone::LoadEvent| on(Update::from(e));
-    let resume = pingone::loader::Resume {
-        prior: Some(prior),
-        ahead,
-        ..Default::default()
-    };
     let result = runtime.block_on(async {
         let load = pingone::loader::load_resumable(client, &sink, false, resume);
         tokio::pin!(load);
@@ -118,7 +117,6 @@ fn incremental(
             }
         }
     });
-    runtime.shutdown_timeout(Duration::from_millis(100));
     Ok((
         result?,
         LoadStats {

@@ -19,18 +19,26 @@ use crate::model::*;
 const CONCURRENCY: usize = 32;
 
 /// The reads ahead, running on their own task; dropped unfinished, they stop.
-pub(super) struct Ahead(tokio::task::JoinHandle<Prior>);
+pub struct Ahead(std::sync::Mutex<Option<tokio::task::JoinHandle<Prior>>>);
 
 impl Drop for Ahead {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(task) = self.0.get_mut().ok().and_then(Option::take) {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Ahead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ahead(..)")
     }
 }
 
 impl Ahead {
     /// Starts reading `wanted` (each entity's reads in the order given), or `None` when there
     /// is nothing to read.
-    pub(super) fn start(client: &Client, wanted: &[(Stage, Id)]) -> Option<Ahead> {
+    pub fn start(client: &Client, wanted: &[(Stage, Id)]) -> Option<Ahead> {
         if wanted.is_empty() {
             return None;
         }
@@ -47,37 +55,43 @@ impl Ahead {
             }
         }
         let client = client.clone();
-        Some(Ahead(tokio::spawn(async move {
-            let reads: Vec<Vec<(Stage, Id, Done)>> = futures::stream::iter(entities)
-                .map(|(id, stages)| {
-                    let client = &client;
-                    async move {
-                        let mut done = Vec::new();
-                        for stage in stages {
-                            match read_clean(client, stage, &id).await {
-                                Ok(Some(d)) => done.push((stage, id.clone(), d)),
-                                // 404: gone, its other reads spared.
-                                Err(e) if e.is_not_found() => break,
-                                // Failed, cut short or damaged: left to the stage.
-                                Ok(None) | Err(_) => {}
+        Some(Ahead(std::sync::Mutex::new(Some(tokio::spawn(
+            async move {
+                let reads: Vec<Vec<(Stage, Id, Done)>> = futures::stream::iter(entities)
+                    .map(|(id, stages)| {
+                        let client = &client;
+                        async move {
+                            let mut done = Vec::new();
+                            for stage in stages {
+                                match read_clean(client, stage, &id).await {
+                                    Ok(Some(d)) => done.push((stage, id.clone(), d)),
+                                    // 404: gone, its other reads spared.
+                                    Err(e) if e.is_not_found() => break,
+                                    // Failed, cut short or damaged: left to the stage.
+                                    Ok(None) | Err(_) => {}
+                                }
                             }
+                            done
                         }
-                        done
-                    }
-                })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            let mut prior = Prior::default();
-            for (stage, id, done) in reads.into_iter().flatten() {
-                prior.insert(stage, id, done);
-            }
-            prior
-        })))
+                    })
+                    .buffer_unordered(CONCURRENCY)
+                    .collect()
+                    .await;
+                let mut prior = Prior::default();
+                for (stage, id, done) in reads.into_iter().flatten() {
+                    prior.insert(stage, id, done);
+                }
+                prior
+            },
+        )))))
     }
 
-    /// The clean reads made (none, if the task failed).
-    pub(super) async fn finish(mut self) -> Prior {
-        (&mut self.0).await.unwrap_or_default()
+    /// The clean reads made (none, if the task failed, or if they were taken already).
+    pub(super) async fn finish(&self) -> Prior {
+        let task = self.0.lock().ok().and_then(|mut t| t.take());
+        match task {
+            Some(task) => task.await.unwrap_or_default(),
+            None => Prior::default(),
+        }
     }
 }

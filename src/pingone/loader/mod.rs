@@ -28,7 +28,7 @@ pub(crate) mod members;
 mod resume;
 mod stages;
 
-use ahead::Ahead;
+pub use ahead::Ahead;
 pub(crate) use endpoint::read_clean;
 pub use members::GroupPlanReport;
 pub use resume::{Done, Journal, KnownUsers, Prior, Resume};
@@ -360,10 +360,13 @@ async fn load_inner(
     };
     partial(&snapshot);
 
-    let early = match ahead {
+    let mut early = match ahead {
         Some(a) => a.finish().await,
         None => Prior::default(),
     };
+    if let Some(a) = resume.started {
+        early.extend(a.finish().await);
+    }
     let resume = Resume {
         early: Some(&early),
         ..resume

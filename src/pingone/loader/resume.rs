@@ -74,6 +74,11 @@ impl Prior {
     pub(super) fn get<T: Journaled>(&self, stage: Stage, id: &Id) -> Option<Vec<T>> {
         self.done(stage, id).and_then(T::from_done)
     }
+
+    /// Adds `other`'s reads (theirs win where both read an entity).
+    pub(super) fn extend(&mut self, other: Prior) {
+        self.done.extend(other.done);
+    }
 }
 
 /// Where a load gets earlier reads from and sends its own.
@@ -84,6 +89,9 @@ pub struct Resume<'a> {
     /// Per-entity reads to make at once, while the collections are read, instead of in their
     /// stages: a refresh knows what it must read again before the collections say who exists.
     pub ahead: &'a [(Stage, Id)],
+    /// Reads ahead a caller started before the load (a refresh, while it checked the audit
+    /// log's groups): taken like `ahead`'s.
+    pub started: Option<&'a super::ahead::Ahead>,
     /// What this load read ahead: set by the loader once those reads are done (callers leave
     /// it `None`).
     pub early: Option<&'a Prior>,

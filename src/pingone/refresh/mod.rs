@@ -128,11 +128,35 @@ pub async fn prepare(client: &Client, stored: &Snapshot, now: i64) -> Plan {
         Ok(e) => e,
         Err(e) => return Plan::Full(format!("the audit log could not be read: {e}")),
     };
-    match check_groups(client, stored, &events).await {
-        Ok(checked) => plan(stored, &events, Some(&checked)),
-        Err(e) => Plan::Full(format!(
-            "a group the audit log names could not be read: {e}"
-        )),
+    // The named users' reads are needed whatever the groups show: under way at once, while
+    // the groups are checked.
+    let early = named_user_reads(&events);
+    let started = super::loader::Ahead::start(client, &early);
+    let checked = match check_groups(client, stored, &events).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            return Plan::Full(format!(
+                "a group the audit log names could not be read: {e}"
+            ));
+        }
+    };
+    match plan(stored, &events, Some(&checked)) {
+        Plan::Incremental {
+            prior,
+            summary,
+            mut ahead,
+            ..
+        } => {
+            let early: HashSet<&(Stage, Id)> = early.iter().collect();
+            ahead.retain(|read| !early.contains(read));
+            Plan::Incremental {
+                prior,
+                summary,
+                ahead,
+                started,
+            }
+        }
+        full => full,
     }
 }
 
@@ -154,10 +178,12 @@ pub async fn refresh(
             prior,
             summary,
             ahead,
+            started,
         } => {
             let resume = super::loader::Resume {
                 prior: Some(&prior),
                 ahead: &ahead,
+                started: started.as_ref(),
                 ..Default::default()
             };
             let s = super::loader::load_resumable(client, sink, false, resume).await?;

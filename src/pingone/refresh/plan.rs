@@ -36,6 +36,9 @@ pub enum Plan {
         summary: Summary,
         /// The per-entity reads to make again, read while the collections are read.
         ahead: Vec<(Stage, Id)>,
+        /// Those of them already under way (the named users', started as soon as the events
+        /// were read): the load takes them as it takes `ahead`'s.
+        started: Option<super::super::loader::Ahead>,
     },
     Full(String),
 }
@@ -367,7 +370,30 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
         prior,
         summary,
         ahead,
+        started: None,
     }
+}
+
+/// The reads every user the successful `events` name needs whatever else they reach (her
+/// memberships and role assignments): known before the groups are checked.
+pub fn named_user_reads(events: &[Activity]) -> Vec<(Stage, Id)> {
+    let mut ids: Vec<&Id> = events
+        .iter()
+        .filter(|e| e.success)
+        .flat_map(|e| &e.resources)
+        .filter(|(kind, _)| kind.eq_ignore_ascii_case("USER"))
+        .map(|(_, id)| id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .flat_map(|id| {
+            [
+                (Stage::UserMemberships, id.clone()),
+                (Stage::UserRoleAssignments, id.clone()),
+            ]
+        })
+        .collect()
 }
 
 /// A set's ids in one order (a plan is the same whatever the hashing).
