@@ -22,11 +22,16 @@ struct LimState {
     next: Instant,
     paused_until: Instant,
     seen_429: bool,
+    /// The rate the latest 429 stopped (before its decrease): the tenant's ceiling, as seen.
+    ceiling: Option<f64>,
     last_decrease: Option<Instant>,
     recent_429: VecDeque<Instant>,
 }
 
 const MIN_RATE: f64 = 1.0;
+/// The share of the rate a 429 stopped that a run keeps as learnt (the middle of the saw
+/// between that ceiling and the 85% it backs off to).
+pub const LEARNT_OF_CEILING: f64 = 0.925;
 /// 429s within a second that mean "stop", not "slow down".
 const PAUSE_AFTER: usize = 10;
 
@@ -54,6 +59,7 @@ impl Limiter {
                 next: now,
                 paused_until: now,
                 seen_429: learnt.is_some(),
+                ceiling: None,
                 last_decrease: None,
                 recent_429: VecDeque::new(),
             }),
@@ -107,6 +113,7 @@ impl Limiter {
         if s.last_decrease
             .is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1))
         {
+            s.ceiling = Some(s.rate);
             s.rate = (s.rate * 0.85).max(MIN_RATE);
             s.last_decrease = Some(now);
         }
@@ -127,10 +134,14 @@ impl Limiter {
         self.lock().rate
     }
 
-    /// The rate learnt from 429s (this run's or an earlier one's); `None` before any.
+    /// The rate learnt from 429s (this run's or an earlier one's); `None` before any. Between
+    /// 429s the rate saws from 85% of the ceiling back up to it, so where it happens to stand
+    /// when a run ends is no estimate: the middle of the saw ([`LEARNT_OF_CEILING`] of the rate
+    /// the latest 429 stopped) is, unless the rate has crept above it since.
     pub fn learnt(&self) -> Option<f64> {
         let s = self.lock();
-        s.seen_429.then_some(s.rate)
+        let mid = s.ceiling.map_or(s.rate, |c| c * LEARNT_OF_CEILING);
+        s.seen_429.then_some(s.rate.max(mid))
     }
 }
 
@@ -210,6 +221,13 @@ mod tests {
             (l.rate() - (after + 1.0)).abs() < 0.05,
             "+1/s: {}",
             l.rate()
+        );
+        // What it learnt: the middle of the saw under the ceiling it met, not where it stands
+        // now (just after the decrease: 85%).
+        assert!(
+            (l.learnt().unwrap() - before * LEARNT_OF_CEILING).abs() < 1e-6,
+            "{:?}",
+            l.learnt()
         );
         let capped = Limiter::new(Some(20.0));
         for _ in 0..100 {
