@@ -24,7 +24,7 @@ pub const MAX_EMPTY_PAGES: u32 = 3;
 pub const MAX_PAGES: u32 = 100_000;
 
 /// All that was read of a collection, and why it may be incomplete.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Listing {
     pub items: Vec<Value>,
     /// Why the items are not the whole collection; `None` when the API said they are.

@@ -263,14 +263,24 @@ async fn load_inner(
                 }
             }
         },
-        collection::<Group>(
-            client,
-            &ledger,
-            Stage::Groups,
-            conn.env_url("/groups?limit=1000"),
-            "groups",
-            Resource::Groups
-        ),
+        async {
+            match resume.prior.and_then(|p| p.groups.as_deref().cloned()) {
+                Some(listing) => {
+                    stages::from_listing::<Group>(&ledger, Stage::Groups, "groups", listing)
+                }
+                None => {
+                    collection::<Group>(
+                        client,
+                        &ledger,
+                        Stage::Groups,
+                        conn.env_url("/groups?limit=1000"),
+                        "groups",
+                        Resource::Groups,
+                    )
+                    .await
+                }
+            }
+        },
         collection::<Role>(
             client,
             &ledger,

@@ -37,6 +37,9 @@ pub struct Prior {
     /// The users as a stored snapshot holds them, when only some are to be read again (a
     /// refresh): the load reads those one by one instead of listing every user.
     pub users: Option<Box<KnownUsers>>,
+    /// The groups listing a refresh read a moment before the load (checking the groups the
+    /// audit log names): the load takes it instead of listing them again.
+    pub groups: Option<Box<super::super::wire::Listing>>,
 }
 
 /// The users a load need not list: every stored one, and those to read again.

@@ -130,41 +130,7 @@ pub(super) async fn collection_split<T: DeserializeOwned>(
         (None, None) => Ok(Listing::default()),
     };
     match listing {
-        Ok(Listing {
-            items,
-            problem,
-            repaired,
-        }) => {
-            let total = items.len() as u64;
-            let (good, bad) = decode::<T>(items, key.trim_end_matches('s'));
-            for message in &bad {
-                ledger.push(Gap {
-                    stage,
-                    entity: None,
-                    status: None,
-                    code: Some("MALFORMED".into()),
-                    message: message.clone(),
-                });
-            }
-            // The reason a collection is incomplete first: the gap list per stage is capped.
-            if let Some(p) = &problem {
-                ledger.push(Gap {
-                    stage,
-                    entity: None,
-                    status: None,
-                    code: Some("INCOMPLETE_LISTING".into()),
-                    message: format!("{}: {p}", stage.label()),
-                });
-            }
-            ledger.repaired(stage, &repaired);
-            let state = if bad.is_empty() && problem.is_none() {
-                StageState::Complete
-            } else {
-                StageState::Partial
-            };
-            ledger.set(stage, state, good.len() as u64, Some(total));
-            (good, None)
-        }
+        Ok(l) => from_listing(ledger, stage, key, l),
         Err(e) => {
             if urls.len() == 1 {
                 ledger.gap(stage, None, &e);
@@ -173,6 +139,50 @@ pub(super) async fn collection_split<T: DeserializeOwned>(
             (Vec::new(), Some(e))
         }
     }
+}
+
+/// A collection's entities from what was read of it (by the load, or just before it by a
+/// refresh), recording in the ledger what is wrong with it.
+pub(super) fn from_listing<T: DeserializeOwned>(
+    ledger: &Ledger,
+    stage: Stage,
+    key: &str,
+    listing: Listing,
+) -> (Vec<T>, Option<ApiError>) {
+    let Listing {
+        items,
+        problem,
+        repaired,
+    } = listing;
+    let total = items.len() as u64;
+    let (good, bad) = decode::<T>(items, key.trim_end_matches('s'));
+    for message in &bad {
+        ledger.push(Gap {
+            stage,
+            entity: None,
+            status: None,
+            code: Some("MALFORMED".into()),
+            message: message.clone(),
+        });
+    }
+    // The reason a collection is incomplete first: the gap list per stage is capped.
+    if let Some(p) = &problem {
+        ledger.push(Gap {
+            stage,
+            entity: None,
+            status: None,
+            code: Some("INCOMPLETE_LISTING".into()),
+            message: format!("{}: {p}", stage.label()),
+        });
+    }
+    ledger.repaired(stage, &repaired);
+    let state = if bad.is_empty() && problem.is_none() {
+        StageState::Complete
+    } else {
+        StageState::Partial
+    };
+    ledger.set(stage, state, good.len() as u64, Some(total));
+    (good, None)
 }
 
 /// The outcome of a per-entity request.

@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use super::error::Resource;
 use super::loader::Done;
+use super::wire::Listing;
 use super::{ApiError, Client};
 use crate::model::*;
 
@@ -132,7 +133,7 @@ pub async fn prepare(client: &Client, stored: &Snapshot, now: i64) -> Plan {
     // the groups are checked.
     let early = named_user_reads(&events);
     let started = super::loader::Ahead::start(client, &early);
-    let checked = match check_groups(client, stored, &events).await {
+    let (checked, listing) = match check_groups(client, stored, &events).await {
         Ok(checked) => checked,
         Err(e) => {
             return Plan::Full(format!(
@@ -142,11 +143,13 @@ pub async fn prepare(client: &Client, stored: &Snapshot, now: i64) -> Plan {
     };
     match plan(stored, &events, Some(&checked)) {
         Plan::Incremental {
-            prior,
+            mut prior,
             summary,
             mut ahead,
             ..
         } => {
+            // The groups were listed a moment ago: the load takes that listing.
+            prior.groups = listing.map(Box::new);
             let early: HashSet<&(Stage, Id)> = early.iter().collect();
             ahead.retain(|read| !early.contains(read));
             Plan::Incremental {
@@ -196,12 +199,14 @@ pub async fn refresh(
 /// (deleted, re-nested, or dynamic before or now), and their parents as they are now. A
 /// membership event names a group too; one listing of the groups (deleted ones are absent,
 /// dynamic ones have a filter) and one read of each named group's parents spare re-reading
-/// every member, and those parents are this refresh's read of its nesting.
+/// every member, and those parents are this refresh's read of its nesting. Also gives the
+/// listing (whole: one with a problem is an error), which the load then need not read again;
+/// `None` when no group was named (nothing was listed).
 async fn check_groups(
     client: &Client,
     stored: &Snapshot,
     events: &[Activity],
-) -> Result<Checked, ApiError> {
+) -> Result<(Checked, Option<Listing>), ApiError> {
     use futures::StreamExt;
     let ids = named_groups(events);
     let named: Vec<&Group> = stored
@@ -211,7 +216,7 @@ async fn check_groups(
         .collect();
     let mut checked = Checked::default();
     if named.is_empty() {
-        return Ok(checked);
+        return Ok((checked, None));
     }
     let conn = client.connection();
     // The listing says which named groups are gone or dynamic; each named group's parents are
@@ -239,10 +244,10 @@ async fn check_groups(
             .collect::<Vec<Read>>()
     );
     let listing = listing?;
-    if let Some(problem) = listing.problem {
+    if let Some(problem) = &listing.problem {
         return Err(ApiError::Decode {
             path: "/groups".into(),
-            detail: problem,
+            detail: problem.clone(),
         });
     }
     // Each group as it is now: dynamic or not.
@@ -294,5 +299,5 @@ async fn check_groups(
         }
         checked.parents.insert(id, parents);
     }
-    Ok(checked)
+    Ok((checked, Some(listing)))
 }
