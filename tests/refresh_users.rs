@@ -95,7 +95,8 @@ async fn few_named_users_are_read_by_id_instead_of_listing_every_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_named_users_mean_the_users_listing() {
-    // 300 users are two pages of the listing: three named users cost more read one by one.
+    // 300 users are a few pages of the listing (one per population): five named users cost
+    // more read one by one.
     let base = generate(&Params::sized(300, 0, 0, 32));
     let m = mock::start(base.clone(), config()).await;
     let c = client(&m);

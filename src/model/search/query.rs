@@ -259,7 +259,7 @@ impl SearchIndex {
                 .unwrap_or(&[]);
             let mut cut = false;
             if field == Field::Email && !q.at {
-                if let Some(at) = t.iter().position(|&c| c == b'@') {
+                if let Some(at) = t.iter().position(|&b| b == b'@') {
                     (t, cut) = (&t[..at], true);
                 }
             }

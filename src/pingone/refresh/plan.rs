@@ -63,6 +63,7 @@ pub struct Summary {
     /// Users whose records are read again one by one: those read again and those who acted
     /// (signed on, say); 0 when the users listing is read instead (it has fewer pages).
     pub user_records: usize,
+    /// The users listing is read instead of reading users one by one.
     pub users_listed: bool,
 }
 
@@ -91,15 +92,20 @@ pub fn window(taken: i64, now: i64) -> Result<(i64, i64), String> {
     Ok((from, to.max(from)))
 }
 
-/// The groups the successful `events` name.
-pub fn named_groups(events: &[Activity]) -> HashSet<Id> {
+/// The entities of `kind` (any case) the successful `events` name.
+pub fn named(events: &[Activity], kind: &str) -> HashSet<Id> {
     events
         .iter()
         .filter(|e| e.success)
         .flat_map(|e| &e.resources)
-        .filter(|(kind, _)| kind.eq_ignore_ascii_case("GROUP"))
+        .filter(|(k, _)| k.eq_ignore_ascii_case(kind))
         .map(|(_, id)| id.clone())
         .collect()
+}
+
+/// The groups the successful `events` name.
+pub fn named_groups(events: &[Activity]) -> HashSet<Id> {
+    named(events, "GROUP")
 }
 
 /// What reading the groups the events name found, before planning.
@@ -339,8 +345,8 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
     }
     // The users' records: every stored one, with those read again asked for one by one, when
     // that asks no more than listing every user (a few named users in a large environment).
-    // Who acted is read again if stored (an administrator of another environment answers 404
-    // here and changes nothing: she was never stored).
+    // Who acted is read again only if stored (an administrator acting from another
+    // environment is no user of this one, and is not asked for).
     let stored_ids: HashSet<&Id> = s.users.iter().map(|u| &u.id).collect();
     let mut records: HashSet<Id> = users.clone();
     records.extend(acted.into_iter().filter(|id| stored_ids.contains(id)));
@@ -377,16 +383,9 @@ pub fn plan(s: &Snapshot, events: &[Activity], checked: Option<&Checked>) -> Pla
 /// The reads every user the successful `events` name needs whatever else they reach (her
 /// memberships and role assignments): known before the groups are checked.
 pub fn named_user_reads(events: &[Activity]) -> Vec<(Stage, Id)> {
-    let mut ids: Vec<&Id> = events
-        .iter()
-        .filter(|e| e.success)
-        .flat_map(|e| &e.resources)
-        .filter(|(kind, _)| kind.eq_ignore_ascii_case("USER"))
-        .map(|(_, id)| id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids.into_iter()
+    let users = named(events, "USER");
+    sorted(&users)
+        .into_iter()
         .flat_map(|id| {
             [
                 (Stage::UserMemberships, id.clone()),
