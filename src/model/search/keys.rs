@@ -18,6 +18,9 @@ pub(super) const ID_PREFIX: u64 = 1 << 33;
 /// Within a tier, e-mail matches follow every name and username match.
 pub(super) const EMAIL: u64 = 1 << 32;
 
+/// No key: field bits 7 name no field.
+pub(super) const NO_KEY: u64 = u64::MAX;
+
 /// The rank bits that order fields within a tier.
 pub(super) fn field_class(field: Field) -> u64 {
     if field == Field::Email { EMAIL } else { 0 }
@@ -64,24 +67,48 @@ pub(super) struct Part {
     pub(super) fuzzy: Vec<u64>,
 }
 
-/// `scan(0..n)`, as two halves on two threads when `n` is large.
-pub(super) fn split<F>(n: usize, parallel: bool, scan: F) -> [Part; 2]
+/// A parallel scan takes its entities this many at a time.
+const CHUNK: usize = 8192;
+
+/// `scan(0..n)` into parts made by `take`: on two threads when `n` is large, each taking the
+/// next chunk of entities in turn (one thread can run slower than the other: halves fixed in
+/// advance left the faster one idle). A thread's chunks ascend, so each part's keys are in
+/// entity order, as from one scan.
+pub(super) fn split<T, F>(n: usize, parallel: bool, take: T, scan: F) -> [Part; 2]
 where
-    F: Fn(std::ops::Range<usize>) -> Part + Sync,
+    T: Fn() -> Part + Sync,
+    F: Fn(std::ops::Range<usize>, &mut Part) + Sync,
 {
     if n < PARALLEL_MIN || !parallel {
-        return [scan(0..n), Part::default()];
+        let mut part = take();
+        scan(0..n, &mut part);
+        return [part, Part::default()];
     }
-    let mid = n / 2;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut part = take();
+        loop {
+            let start = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
+            if start >= n {
+                return part;
+            }
+            scan(start..(start + CHUNK).min(n), &mut part);
+        }
+    };
     std::thread::scope(|s| {
-        let upper = std::thread::Builder::new().spawn_scoped(s, || scan(mid..n));
-        let lower = scan(0..mid);
-        // No thread (or, impossibly, a dead one): scan that half here.
-        let upper = match upper.map(|h| h.join()) {
-            Ok(Ok(upper)) => upper,
-            _ => scan(mid..n),
-        };
-        [lower, upper]
+        let other = std::thread::Builder::new().spawn_scoped(s, work);
+        let mine = work();
+        match other.map(|h| h.join()) {
+            Ok(Ok(other)) => [mine, other],
+            // No thread: this one took every chunk.
+            Err(_) => [mine, Part::default()],
+            // A thread that died (impossible) lost its chunks: scan everything here.
+            Ok(Err(_)) => {
+                let mut part = take();
+                scan(0..n, &mut part);
+                [part, Part::default()]
+            }
+        }
     })
 }
 

@@ -111,7 +111,7 @@ impl Unit for char {
 
 /// Whether unit `i` of `t` starts a word.
 #[inline]
-fn head<T: Unit>(t: &[T], i: usize) -> bool {
+pub(super) fn head<T: Unit>(t: &[T], i: usize) -> bool {
     i == 0 || !t.get(i - 1).is_some_and(|p| p.is_word())
 }
 
@@ -193,14 +193,6 @@ pub(super) fn match_bytes(t: &[u8], q: &[u8]) -> Option<Match> {
 pub(super) const LO: u64 = 0x0101_0101_0101_0101;
 pub(super) const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Bit `k` set where byte `k` of `w` equals `b` (SWAR: eight bytes at once).
-#[inline]
-pub(super) fn eq_bits(w: u64, b: u8) -> u64 {
-    let x = w ^ (LO * u64::from(b));
-    let zero = !(((x & !HI) + !HI) | x) & HI;
-    (zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
 /// The lowest set bit of `bits` above `p` (any, if `p` is `None`).
 #[inline]
 pub(super) fn lowest_above(bits: u64, p: Option<u32>) -> Option<u32> {
@@ -230,93 +222,6 @@ fn load(t: &[u8], at: usize) -> u64 {
             .rev()
             .fold(0, |acc, &b| acc << 8 | u64::from(b)),
     }
-}
-
-/// Longer queries take the byte-wise path (they match few fields anyway).
-pub(super) const SHORT_QUERY: usize = 16;
-
-/// [`match_bytes`] for a field of at most 64 bytes, with one bitmask of positions per query byte.
-/// Same answers, same scores.
-pub(super) fn match_short(t: &[u8], q: &[u8]) -> Option<Match> {
-    let m = q.len();
-    if m < 2 || m > t.len() || m > SHORT_QUERY || t.len() > 64 {
-        return match_bytes(t, q);
-    }
-    let mut words = [0u64; 8];
-    let n = t.len().div_ceil(8);
-    for (k, w) in words[..n].iter_mut().enumerate() {
-        *w = load(t, 8 * k);
-    }
-    let words = &words[..n];
-    let valid = (!0u64).checked_shr(64 - t.len() as u32).unwrap_or(0);
-    let mut bits = [0u64; SHORT_QUERY];
-    // `sub`: where the substring can start; `end`: the greedy leftmost subsequence that starts
-    // at a word start, so far (`None` with `fuzzy` false: there is none).
-    let (mut sub, mut end, mut fuzzy) = (valid, None, true);
-    for (i, &c) in q.iter().enumerate() {
-        let mut b = words
-            .iter()
-            .enumerate()
-            .fold(0, |acc, (k, &w)| acc | eq_bits(w, c) << (8 * k))
-            & valid;
-        sub &= b >> i;
-        if i == 0 {
-            // The subsequence starts at a word start; the substring anywhere.
-            let mut starts = 0;
-            let mut rest = b;
-            while rest != 0 {
-                let p = rest.trailing_zeros() as usize;
-                if head(t, p) {
-                    starts |= 1 << p;
-                }
-                rest &= rest - 1;
-            }
-            b = starts;
-        }
-        if fuzzy {
-            match lowest_above(b, end) {
-                Some(p) => end = Some(p),
-                None => fuzzy = false,
-            }
-        }
-        if !fuzzy && sub == 0 {
-            return None;
-        }
-        bits[i] = b;
-    }
-    if sub != 0 {
-        return Some(Match::At(sub.trailing_zeros() as usize));
-    }
-    if !fuzzy {
-        return None;
-    }
-    // The latest start of a match ending at `end`, then score forward from it.
-    let mut start = end?;
-    for &b in bits[..m - 1].iter().rev() {
-        let below = b & ((1u64 << start) - 1);
-        start = 63u32.checked_sub(below.leading_zeros())?;
-    }
-    let (mut score, mut prev) = (0i64, None::<u32>);
-    for (i, &b) in bits[..m].iter().enumerate() {
-        let pos = if i == 0 {
-            start
-        } else {
-            lowest_above(b, prev)?
-        };
-        score += 16
-            + match (head(t, pos as usize), i) {
-                (false, _) => 0,
-                (true, 0) => 16,
-                (true, _) => 8,
-            };
-        match prev {
-            Some(p) if pos == p + 1 => score += 4,
-            Some(p) => score -= 3 + i64::from(pos - p - 1),
-            None => {}
-        }
-        prev = Some(pos);
-    }
-    Some(Match::Fuzzy(score))
 }
 
 /// A prepared query.

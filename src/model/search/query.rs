@@ -60,13 +60,27 @@ impl SearchIndex {
             Scope::Range(r) => r.len(),
             Scope::List(l) => l.len(),
         };
-        let [a, b] = split(n, parallel, |r| match &scope {
+        // Short queries keep most entities: growing the lists would copy them repeatedly.
+        let room = if q.chars.len() <= 2 { n } else { n / 8 };
+        let take = || Part {
+            hits: self.pool.take(room),
+            fuzzy: self.pool.take(room),
+        };
+        let scan = |r: std::ops::Range<usize>, part: &mut Part| match &scope {
             Scope::Range(all) => {
                 let start = all.start + r.start as u32;
-                self.scan(q, start..all.start + r.end as u32)
+                self.scan(q, start..all.start + r.end as u32, false, part)
             }
-            Scope::List(l) => self.scan(q, l.get(r).unwrap_or(&[]).iter().copied()),
-        });
+            Scope::List(l) => self.scan(q, l.get(r).unwrap_or(&[]).iter().copied(), true, part),
+        };
+        let [mut a, mut b] = split(n, parallel, take, scan);
+        // Each part's keys arrived in entity order: a radix sort on their ranks sorts them.
+        let mut scratch = self.pool.take(0);
+        for part in [&mut a, &mut b] {
+            sort_scanned(&mut part.hits, &mut scratch);
+            sort_scanned(&mut part.fuzzy, &mut scratch);
+        }
+        self.pool.give(scratch);
         let mut hits = merge(&self.pool, a.hits, b.hits);
         let mut fuzzy = merge(&self.pool, a.fuzzy, b.fuzzy);
         // Re-rank the best fuzzy candidates with the scorer.
@@ -113,21 +127,21 @@ impl SearchIndex {
         hits
     }
 
-    fn scan(&self, q: &Query, ents: impl ExactSizeIterator<Item = u32> + Clone) -> Part {
+    /// Evaluates `ents` (ascending), `scattered` when they are a list rather than a range, and
+    /// adds their keys to `part` (better-than-fuzzy and fuzzy apart).
+    fn scan(
+        &self,
+        q: &Query,
+        ents: impl ExactSizeIterator<Item = u32> + Clone,
+        scattered: bool,
+        part: &mut Part,
+    ) {
         // The memory of the entities a few steps ahead is asked for early: a narrowing search
-        // visits scattered entities, and waiting on each one's text was most of its time.
-        let mut far = ents.clone().skip(16);
-        let mut near = ents.clone().skip(8);
-        // Short queries keep most entities: growing the lists would copy them repeatedly.
-        let room = if q.chars.len() <= 2 {
-            ents.len()
-        } else {
-            ents.len() / 8
-        };
-        let mut part = Part {
-            hits: self.pool.take(room),
-            fuzzy: self.pool.take(room),
-        };
+        // visits scattered entities, and waiting on each one's text was most of its time. (A
+        // range is read in order: the CPU's own prefetcher does better there.)
+        let ahead = |n| ents.clone().skip(if scattered { n } else { usize::MAX });
+        let mut far = ahead(16);
+        let mut near = ahead(8);
         // The first keystroke (one letter) searches everything: its own lean path.
         let byte = match (q.folded.as_bytes(), q.words.is_empty()) {
             (&[b], true) if b.is_ascii() => Some(b),
@@ -140,22 +154,19 @@ impl SearchIndex {
             if let Some(a) = near.next() {
                 self.prefetch_text(a);
             }
-            let k = match byte {
-                Some(b) => self.eval_byte(q, b, e),
-                None => self.eval(q, e),
-            };
-            match k {
+            if let Some(b) = byte {
+                let k = self.eval_byte(q, b, e);
+                if k != NO_KEY {
+                    part.hits.push(k);
+                }
+                continue;
+            }
+            match self.eval(q, e) {
                 Some(k) if key_tier(k) == Tier::Fuzzy => part.fuzzy.push(k),
                 Some(k) => part.hits.push(k),
                 None => {}
             }
         }
-        // Keys arrived in entity order: a radix sort on their ranks sorts them.
-        let mut scratch = self.pool.take(0);
-        sort_scanned(&mut part.hits, &mut scratch);
-        sort_scanned(&mut part.fuzzy, &mut scratch);
-        self.pool.give(scratch);
-        part
     }
 
     /// Asks for entity `e`'s field records.
@@ -197,30 +208,45 @@ impl SearchIndex {
         Some(whole.map_or(worst, |k| k.min(worst)))
     }
 
-    /// [`Self::eval_phrase`] for a query of one ASCII byte: a substring or nothing.
+    /// [`Self::eval_phrase`] for a query of one ASCII byte (a substring or nothing), as a key
+    /// or [`NO_KEY`].
     #[inline]
-    pub(super) fn eval_byte(&self, q: &Query, b: u8, e: u32) -> Option<u64> {
-        let first = *self.ent_fields.get(e as usize)? as usize;
-        let end = *self.ent_fields.get(e as usize + 1)? as usize;
-        let spans = self.starts.get(first..=end)?;
-        let masks = self.masks.get(first..end)?;
-        let fields = self.fields.get(first..end)?;
+    pub(super) fn eval_byte(&self, q: &Query, b: u8, e: u32) -> u64 {
+        let (Some(&first), Some(&end)) = (
+            self.ent_fields.get(e as usize),
+            self.ent_fields.get(e as usize + 1),
+        ) else {
+            return NO_KEY;
+        };
+        let (first, end) = (first as usize, end as usize);
+        let (Some(spans), Some(masks), Some(fields)) = (
+            self.starts.get(first..=end),
+            self.masks.get(first..end),
+            self.fields.get(first..end),
+        ) else {
+            return NO_KEY;
+        };
         let text = self.text.as_bytes();
-        let mut best = u64::MAX;
+        let mut best = NO_KEY;
         for i in 0..masks.len() {
             let field = fields[i];
+            // An e-mail's mask covers its local part only (none, when it repeats a field).
             let whole_email = q.at && field == Field::Email;
             if masks[i] & q.mask == 0 && !whole_email {
                 continue;
             }
-            let t = text
-                .get(spans[i] as usize..spans[i + 1] as usize)
-                .unwrap_or(&[]);
-            let Some(pos) = t.iter().position(|&c| c == b) else {
+            let span = spans[i] as usize..spans[i + 1] as usize;
+            let t = text.get(span.clone()).unwrap_or(&[]);
+            let lanes = self.lanes_of(span);
+            let find = |c: u8| match &lanes {
+                Some(l) => l.find(c),
+                None => t.iter().position(|&x| x == c),
+            };
+            let Some(pos) = find(b) else {
                 continue;
             };
             let cut_at = match (field, q.at) {
-                (Field::Email, false) => t.iter().position(|&c| c == b'@'),
+                (Field::Email, false) => find(b'@'),
                 _ => None,
             };
             let len = match cut_at {
@@ -232,7 +258,7 @@ impl SearchIndex {
             let (tier, rank) = substring_rank(searched, pos, 1, cut_at.is_some(), field);
             best = best.min(key(tier, rank | field_class(field), e, field));
         }
-        (best != u64::MAX).then_some(best)
+        best
     }
 
     #[inline]
@@ -254,28 +280,35 @@ impl SearchIndex {
             if masks[i] & q.mask != q.mask && !whole_email {
                 continue;
             }
-            let mut t = text
-                .get(spans[i] as usize..spans[i + 1] as usize)
-                .unwrap_or(&[]);
+            let span = spans[i] as usize..spans[i + 1] as usize;
+            let mut t = text.get(span.clone()).unwrap_or(&[]);
+            let mut lanes = self.lanes_of(span).filter(|_| qb.len() <= SHORT_QUERY);
             let mut cut = false;
             if field == Field::Email && !q.at {
-                if let Some(at) = t.iter().position(|&b| b == b'@') {
+                let at = match &lanes {
+                    Some(l) => l.find(b'@'),
+                    None => t.iter().position(|&b| b == b'@'),
+                };
+                if let Some(at) = at {
                     (t, cut) = (&t[..at], true);
+                    if let Some(l) = &mut lanes {
+                        l.truncate(at);
+                    }
                 }
             }
+            // A subsequence cannot beat a substring already found.
+            let fuzzy = best.is_none_or(|b| b.0 >= Tier::Fuzzy);
             let found = if !ascii {
                 // Substrings are byte-exact in UTF-8; subsequences must be char-wise.
                 find_bytes(t, qb).map(Match::At).or_else(|| {
                     let t: Vec<char> = String::from_utf8_lossy(t).chars().collect();
                     proxy_score(&t, &q.chars).map(Match::Fuzzy)
                 })
-            } else if qb.len() == 1 || best.is_some_and(|b| b.0 < Tier::Fuzzy) {
-                // A subsequence cannot beat a substring already found.
+            } else if let Some(l) = &lanes {
+                match_lanes(l, t, qb, fuzzy)
+            } else if qb.len() == 1 || !fuzzy {
                 find_bytes(t, qb).map(Match::At)
-            } else if t.len() <= 64 && qb.len() > 2 {
-                match_short(t, qb)
             } else {
-                // Two bytes: the plain loops beat the bit masks (measured at a million users).
                 match_bytes(t, qb)
             };
             let (tier, rank) = match found {

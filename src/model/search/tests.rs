@@ -298,7 +298,7 @@ fn positions_for_substring_and_fuzzy() {
 }
 
 #[test]
-fn short_field_matcher_agrees_with_bytewise_one() {
+fn the_lanes_matcher_agrees_with_the_bytewise_one() {
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move |n: u64| {
         seed ^= seed << 13;
@@ -306,22 +306,125 @@ fn short_field_matcher_agrees_with_bytewise_one() {
         seed ^= seed << 17;
         seed % n
     };
-    let alphabet = b"abc.-@ \0";
-    for _ in 0..20_000 {
-        let t: Vec<u8> = (0..next(65))
+    // Word and non-word bytes, '@', NUL, and bytes of non-ASCII chars.
+    let alphabet = b"abc.-@ \0\xc3\xa9";
+    let mut fuzzy = 0;
+    for _ in 0..40_000 {
+        let t: Vec<u8> = (0..next(LANE_BYTES as u64 + 1))
             .map(|_| alphabet[next(alphabet.len() as u64) as usize])
             .collect();
         let q: Vec<u8> = (0..1 + next(6))
             .map(|_| alphabet[next(alphabet.len() as u64) as usize])
             .collect();
-        assert_eq!(match_short(&t, &q), match_bytes(&t, &q), "{t:?} {q:?}");
+        let lanes = Lanes::of(&t).unwrap();
+        let expected = match_bytes(&t, &q);
+        assert_eq!(match_lanes(&lanes, &t, &q, true), expected, "{t:?} {q:?}");
+        let substring = expected.filter(|m| matches!(m, Match::At(_)));
+        assert_eq!(match_lanes(&lanes, &t, &q, false), substring, "{t:?} {q:?}");
+        fuzzy += usize::from(matches!(expected, Some(Match::Fuzzy(_))));
+        // A field cut short (an e-mail's local part) is matched on what is left.
+        let cut = next(t.len() as u64 + 1) as usize;
+        let mut short = Lanes::of(&t).unwrap();
+        short.truncate(cut);
+        assert_eq!(
+            match_lanes(&short, &t[..cut], &q, true),
+            match_bytes(&t[..cut], &q),
+            "{t:?} cut at {cut}, {q:?}"
+        );
     }
-    assert_eq!(match_short(b"kalil.alami", b"ali"), Some(Match::At(1)));
-    assert_eq!(match_short(b"axlxi", b"ali"), match_bytes(b"axlxi", b"ali"));
+    assert!(fuzzy > 1_000, "{fuzzy}");
+    assert!(Lanes::of(&[b'a'; LANE_BYTES + 1]).is_none());
+    let l = Lanes::of(b"kalil.alami").unwrap();
+    assert_eq!(
+        match_lanes(&l, b"kalil.alami", b"ali", true),
+        Some(Match::At(1))
+    );
+    let l = Lanes::of(b"axlxi").unwrap();
     assert!(matches!(
-        match_short(b"axlxi", b"ali"),
+        match_lanes(&l, b"axlxi", b"ali", true),
         Some(Match::Fuzzy(_))
     ));
+}
+
+#[test]
+fn searches_with_lanes_equal_the_bytewise_ones() {
+    // Every field short enough goes through the lanes; the byte-wise path is the reference.
+    let mut users = synthetic(2_000, 80, 20).users;
+    users.extend([
+        user("u-1", "m", Some("M"), Some("m@m.example")),
+        user(
+            "u-2",
+            &"long.name.".repeat(8),
+            Some("Zed Q"),
+            Some("x@b.example"),
+        ),
+        user("u-3", "mail", None, Some("@no-local.example")),
+        user("u-4", "a-b_c", Some("A (B) c!"), Some("a+b%c@x.y")),
+        user("u-5", "Éloïse Ärger", Some("élo ä"), Some("éa@ü.example")),
+        // 59 bytes: the last lane holds the match.
+        user(
+            "u-6",
+            "q",
+            Some("The Display Name Of One Whose Name Runs Long, Z Maria"),
+            None,
+        ),
+        user(
+            "u-7",
+            "r",
+            None,
+            Some("an.address.with.a.long.local.part.zmar@example.org"),
+        ),
+    ]);
+    let g = graph(
+        users,
+        &[(GID, "Mar Team"), ("g2", "#1 ~ team")],
+        &[("a1", "@app")],
+    );
+    let with = SearchIndex::build(&g);
+    let mut without = SearchIndex::build(&g);
+    without.lanes = false;
+    let queries = [
+        "m",
+        "ma",
+        "mar",
+        "maria",
+        "maria.",
+        "a",
+        "e",
+        "é",
+        "él",
+        "ä",
+        "@",
+        "@b",
+        "x@b.example",
+        "long",
+        "name.long",
+        "mr",
+        "mria",
+        "a b",
+        "ar m",
+        "-",
+        ".",
+        "1",
+        "zq",
+        "Mar Team",
+    ];
+    let mut hits = 0;
+    for q in queries {
+        let a = with.search(&g, q, None);
+        assert_eq!(a, without.search(&g, q, None), "{q:?}");
+        hits += a.len();
+        // Narrowing from one letter fewer takes the lanes on a list of entities.
+        if let Some((cut, _)) = q.char_indices().last().filter(|&(i, _)| i > 0) {
+            let prev = with.search(&g, &q[..cut], None);
+            assert_eq!(
+                with.search_within(&g, q, None, &prev),
+                without.search_within(&g, q, None, &prev),
+                "{q:?}"
+            );
+        }
+    }
+    assert!(hits > 5_000, "{hits}");
 }
 
 #[test]
@@ -345,7 +448,7 @@ fn the_one_letter_path_agrees_with_the_general_one() {
         // As the scan takes it: folded ("A" searches "a").
         let folded = q.folded.as_bytes()[0];
         for e in 0..ix.len() as u32 {
-            let lean = ix.eval_byte(&q, folded, e);
+            let lean = Some(ix.eval_byte(&q, folded, e)).filter(|&k| k != NO_KEY);
             assert_eq!(lean, ix.eval_phrase(&q, e), "query {text:?}, entity {e}");
             matched += usize::from(lean.is_some());
         }
