@@ -129,7 +129,7 @@ fn main() {
             for e in effects {
                 if let Effect::Filter { generation, job } = e {
                     let hits = job.run(&data.graph, &data.index);
-                    update(&mut s, Action::Filtered(generation, job.query, hits));
+                    update(&mut s, Action::Filtered(generation, job.into_query(), hits));
                 }
             }
             per_key[i].push(start.elapsed());

@@ -23,6 +23,8 @@ mod tests;
 #[cfg(test)]
 mod tests_changes;
 #[cfg(test)]
+mod tests_filter;
+#[cfg(test)]
 mod tests_rules;
 #[cfg(test)]
 mod tests_snap;
@@ -279,7 +281,8 @@ fn run_effects(effects: Vec<Effect>, src: &Source, state: &State, tx: &Unbounded
                     let tx = tx.clone();
                     tokio::task::spawn_blocking(move || {
                         let hits = job.run(&data.graph, &data.index);
-                        let _ = tx.send(Action::Filtered(generation, job.query, hits));
+                        let query = job.into_query();
+                        let _ = tx.send(Action::Filtered(generation, query, hits));
                     });
                 }
             }

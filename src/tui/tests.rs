@@ -587,7 +587,7 @@ fn detail_effect(effects: &[Effect]) -> Option<(u64, Target)> {
 }
 
 /// The last background filter search asked for among `effects`.
-fn filter_effect(effects: Vec<Effect>) -> Option<(u64, super::lists::SearchJob)> {
+pub(super) fn filter_effect(effects: Vec<Effect>) -> Option<(u64, super::lists::SearchJob)> {
     effects.into_iter().rev().find_map(|e| match e {
         Effect::Filter { generation, job } => Some((generation, job)),
         _ => None,

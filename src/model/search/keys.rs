@@ -155,22 +155,31 @@ pub(super) fn sort_scanned(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 
 /// Working vectors kept between searches: at a million entities a search's key lists are
 /// megabytes, and fresh ones are page faults (the binary's allocator gives freed memory back at
-/// once). At most [`POOLED`] are kept.
-#[derive(Default)]
-pub(super) struct Pool(std::sync::Mutex<Vec<Vec<u64>>>);
+/// once: a fresh 5 MB vector costs 1-2 ms more to fill than a reused one). At most `max` are kept.
+pub(super) struct Pool<T> {
+    kept: std::sync::Mutex<Vec<Vec<T>>>,
+    max: usize,
+}
 
-const POOLED: usize = 8;
+impl<T> Pool<T> {
+    pub(super) fn new(max: usize) -> Pool<T> {
+        Pool {
+            kept: std::sync::Mutex::new(Vec::new()),
+            max,
+        }
+    }
 
-impl Pool {
-    /// An empty vector with room for `n` keys.
-    pub(super) fn take(&self, n: usize) -> Vec<u64> {
+    /// An empty vector with room for `n`: the smallest kept one that fits, else the roomiest.
+    pub(super) fn take(&self, n: usize) -> Vec<T> {
         let mut v = self
-            .0
+            .kept
             .lock()
             .ok()
             .and_then(|mut p| {
-                // The roomiest first: it is the likeliest to fit.
-                let i = (0..p.len()).max_by_key(|&i| p[i].capacity())?;
+                let fits = (0..p.len())
+                    .filter(|&i| p[i].capacity() >= n)
+                    .min_by_key(|&i| p[i].capacity());
+                let i = fits.or_else(|| (0..p.len()).max_by_key(|&i| p[i].capacity()))?;
                 Some(p.swap_remove(i))
             })
             .unwrap_or_default();
@@ -179,13 +188,18 @@ impl Pool {
         v
     }
 
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.kept.lock().map_or(0, |p| p.len())
+    }
+
     /// Keeps `v` for a later search.
-    pub(super) fn give(&self, v: Vec<u64>) {
+    pub(super) fn give(&self, v: Vec<T>) {
         if v.capacity() == 0 {
             return;
         }
-        if let Ok(mut p) = self.0.lock() {
-            if p.len() < POOLED {
+        if let Ok(mut p) = self.kept.lock() {
+            if p.len() < self.max {
                 p.push(v);
             }
         }
@@ -193,7 +207,7 @@ impl Pool {
 }
 
 /// Two sorted lists as one (in a vector from `pool`; theirs go back to it).
-pub(super) fn merge(pool: &Pool, a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+pub(super) fn merge(pool: &Pool<u64>, a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
     if b.is_empty() {
         pool.give(b);
         return a;

@@ -54,15 +54,14 @@ impl Lanes {
     /// Where `c` first occurs.
     #[inline]
     pub(super) fn find(&self, c: u8) -> Option<usize> {
-        let m = self.eq(c);
-        (m != 0).then(|| m.trailing_zeros() as usize)
+        first_bit(self.eq(c))
     }
+}
 
-    /// Keeps the first `len` bytes only (an e-mail's local part).
-    #[inline]
-    pub(super) fn truncate(&mut self, len: usize) {
-        self.valid &= low_bits(len);
-    }
+/// The lowest set bit's position.
+#[inline]
+fn first_bit(bits: u64) -> Option<usize> {
+    (bits != 0).then(|| bits.trailing_zeros() as usize)
 }
 
 /// The low `len` bits (all of them from 64 on).
@@ -74,22 +73,33 @@ pub(super) fn low_bits(len: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// Where `q` first occurs in the field, as substring starts (bit `i`: `q` starts at byte `i`).
-#[inline]
-fn substring_starts(l: &Lanes, q: &[u8]) -> u64 {
-    q.iter()
-        .enumerate()
-        .fold(l.valid, |sub, (i, &c)| sub & l.eq(c) >> i)
-}
-
 /// [`super::matching::match_bytes`] for the field `t` held in `l` and a query of at most
 /// [`SHORT_QUERY`] bytes: the same answers and scores. Without `fuzzy`, substrings only.
+#[cfg(test)]
 pub(super) fn match_lanes(l: &Lanes, t: &[u8], q: &[u8], fuzzy: bool) -> Option<Match> {
-    let m = q.len();
+    match_bits(
+        t,
+        q.len(),
+        l.valid,
+        |i| q.get(i).map_or(0, |&c| l.eq(c)),
+        fuzzy,
+    )
+}
+
+/// [`match_lanes`] from where each query byte occurs: `bits(i)` has bit `p` set where byte `p`
+/// of `t` is the query's byte `i` (within `valid`, the bits of `t`), for a query of `m` bytes.
+#[inline]
+pub(super) fn match_bits(
+    t: &[u8],
+    m: usize,
+    valid: u64,
+    bits: impl Fn(usize) -> u64,
+    fuzzy: bool,
+) -> Option<Match> {
     if m == 0 || m > t.len() || m > SHORT_QUERY {
         return None;
     }
-    let sub = substring_starts(l, q);
+    let sub = (0..m).fold(valid, |sub, i| sub & bits(i) >> i);
     if sub != 0 {
         return Some(Match::At(sub.trailing_zeros() as usize));
     }
@@ -99,10 +109,10 @@ pub(super) fn match_lanes(l: &Lanes, t: &[u8], q: &[u8], fuzzy: bool) -> Option<
     }
     // The greedy leftmost subsequence that starts at a word start: its end, and each query
     // byte's positions.
-    let mut bits = [0u64; SHORT_QUERY];
+    let mut pos = [0u64; SHORT_QUERY];
     let mut end = None;
-    for (i, &c) in q.iter().enumerate() {
-        let mut b = l.eq(c);
+    for (i, slot) in pos[..m].iter_mut().enumerate() {
+        let mut b = bits(i);
         if i == 0 {
             let mut starts = 0;
             let mut rest = b;
@@ -116,33 +126,33 @@ pub(super) fn match_lanes(l: &Lanes, t: &[u8], q: &[u8], fuzzy: bool) -> Option<
             b = starts;
         }
         end = Some(lowest_above(b, end)?);
-        bits[i] = b;
+        *slot = b;
     }
     // The latest start of a match ending at `end`, then score forward from it.
     let mut start = end?;
-    for &b in bits[..m - 1].iter().rev() {
+    for &b in pos[..m - 1].iter().rev() {
         let below = b & ((1u64 << start) - 1);
         start = 63u32.checked_sub(below.leading_zeros())?;
     }
     let (mut score, mut prev) = (0i64, None::<u32>);
-    for (i, &b) in bits[..m].iter().enumerate() {
-        let pos = if i == 0 {
+    for (i, &b) in pos[..m].iter().enumerate() {
+        let p = if i == 0 {
             start
         } else {
             lowest_above(b, prev)?
         };
         score += 16
-            + match (head(t, pos as usize), i) {
+            + match (head(t, p as usize), i) {
                 (false, _) => 0,
                 (true, 0) => 16,
                 (true, _) => 8,
             };
         match prev {
-            Some(p) if pos == p + 1 => score += 4,
-            Some(p) => score -= 3 + i64::from(pos - p - 1),
+            Some(q) if p == q + 1 => score += 4,
+            Some(q) => score -= 3 + i64::from(p - q - 1),
             None => {}
         }
-        prev = Some(pos);
+        prev = Some(p);
     }
     Some(Match::Fuzzy(score))
 }

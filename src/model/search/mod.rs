@@ -131,6 +131,8 @@ const MAX_FIELD_BYTES: usize = 1024;
 const MIN_ID_PREFIX: usize = 4;
 /// How many of the best fuzzy candidates (by the proxy) the scorer re-ranks.
 pub const REFINE: usize = 256;
+/// Answers of fewer hits than this are allocated afresh rather than from those given back.
+const RECYCLED_MIN: usize = 4096;
 /// Below this many entities a search runs on the calling thread only.
 const PARALLEL_MIN: usize = 20_000;
 
@@ -142,6 +144,8 @@ pub struct SearchIndex {
     /// Field `f` is `text[starts[f]..starts[f + 1]]`.
     starts: Vec<u32>,
     masks: Vec<u64>,
+    /// Each entity's field masks together (an e-mail's: its local part's, as in `masks`).
+    ent_masks: Vec<u64>,
     fields: Vec<Field>,
     /// Entity `e`'s fields are `ent_fields[e]..ent_fields[e + 1]`. Entities are numbered
     /// users first, then groups, roles, apps, populations.
@@ -151,8 +155,10 @@ pub struct SearchIndex {
     /// Entities whose id is not a canonical UUID (rare), for id-prefix matching.
     text_ids: Vec<u32>,
     scorer: Box<dyn Scorer>,
-    /// Working vectors kept between searches.
-    pool: keys::Pool,
+    /// Working vectors kept between searches: keys, entity lists, answers given back.
+    pool: keys::Pool<u64>,
+    ents: keys::Pool<u32>,
+    answers: keys::Pool<Hit>,
     /// Match short fields with SIMD lanes (off in tests, to compare with the byte-wise path).
     lanes: bool,
 }
@@ -201,12 +207,15 @@ impl SearchIndex {
             text: String::new(),
             starts: vec![0],
             masks: Vec::new(),
+            ent_masks: Vec::new(),
             fields: Vec::new(),
             ent_fields: vec![0],
             kind_starts: [0; KINDS + 1],
             text_ids: Vec::new(),
             scorer,
-            pool: keys::Pool::default(),
+            pool: keys::Pool::new(8),
+            ents: keys::Pool::new(2),
+            answers: keys::Pool::new(2),
             lanes: true,
         };
         for (k, kind) in Kind::ALL.into_iter().enumerate() {
@@ -226,6 +235,9 @@ impl SearchIndex {
                 if let Some(Id::Text(_)) = entity_id(graph, t) {
                     ix.text_ids.push(ix.ent_fields.len() as u32 - 1);
                 }
+                let own = *ix.ent_fields.last().unwrap_or(&0) as usize;
+                let own = ix.masks.get(own..).unwrap_or(&[]);
+                ix.ent_masks.push(own.iter().fold(0, |a, &m| a | m));
                 ix.ent_fields.push(ix.fields.len() as u32);
             }
             ix.kind_starts[k + 1] = ix.ent_fields.len() as u32 - 1;
@@ -234,6 +246,7 @@ impl SearchIndex {
         ix.text.shrink_to_fit();
         ix.starts.shrink_to_fit();
         ix.masks.shrink_to_fit();
+        ix.ent_masks.shrink_to_fit();
         ix.fields.shrink_to_fit();
         ix.ent_fields.shrink_to_fit();
         ix.text_ids.shrink_to_fit();
@@ -342,11 +355,24 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// Heap bytes held by the index (excluding the scorer).
+    /// Takes back an answer no longer needed, so that the next search fills its memory instead
+    /// of fresh pages (the explorer gives back each filter's previous hits; at most two are kept).
+    pub fn recycle(&self, hits: Vec<Hit>) {
+        self.answers.give(hits);
+    }
+
+    /// How many answers given back are kept.
+    #[cfg(test)]
+    pub(crate) fn answers_kept(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Heap bytes held by the index (excluding the scorer and working vectors).
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + 4 * self.starts.capacity()
             + 8 * self.masks.capacity()
+            + 8 * self.ent_masks.capacity()
             + self.fields.capacity()
             + 4 * self.ent_fields.capacity()
             + 4 * self.text_ids.capacity()

@@ -36,7 +36,7 @@ impl SearchIndex {
                 *w |= 1 << (e % 64);
             }
         }
-        let mut ents = Vec::with_capacity(previous.len());
+        let mut ents = self.ents.take(previous.len());
         for (w, &bits) in (0u32..).zip(&marks) {
             let mut bits = bits;
             while bits != 0 {
@@ -44,7 +44,9 @@ impl SearchIndex {
                 bits &= bits - 1;
             }
         }
-        self.run(graph, &q, kinds, Scope::List(&ents), true)
+        let hits = self.run(graph, &q, kinds, Scope::List(&ents), true);
+        self.ents.give(ents);
+        hits
     }
 
     /// The answer as sorted keys (tier, rank, entity, field), in a vector of the pool.
@@ -115,14 +117,18 @@ impl SearchIndex {
         parallel: bool,
     ) -> Vec<Hit> {
         let keys = self.run_keys(graph, q, kinds, scope, parallel);
-        let hits = keys
-            .iter()
-            .map(|&k| Hit {
-                target: self.target(key_entity(k)),
-                field: key_field(k),
-                tier: key_tier(k),
-            })
-            .collect();
+        // Large answers only take the memory of an answer given back (small ones would keep
+        // megabytes for a few hits).
+        let mut hits = if keys.len() >= RECYCLED_MIN {
+            self.answers.take(keys.len())
+        } else {
+            Vec::with_capacity(keys.len())
+        };
+        hits.extend(keys.iter().map(|&k| Hit {
+            target: self.target(key_entity(k)),
+            field: key_field(k),
+            tier: key_tier(k),
+        }));
         self.pool.give(keys);
         hits
     }
@@ -208,22 +214,32 @@ impl SearchIndex {
         Some(whole.map_or(worst, |k| k.min(worst)))
     }
 
+    /// Entity `e`'s field spans (one more than its fields), masks and fields.
+    #[inline]
+    fn entity_fields(&self, e: u32) -> Option<(&[u32], &[u64], &[Field])> {
+        let first = *self.ent_fields.get(e as usize)? as usize;
+        let end = *self.ent_fields.get(e as usize + 1)? as usize;
+        Some((
+            self.starts.get(first..=end)?,
+            self.masks.get(first..end)?,
+            self.fields.get(first..end)?,
+        ))
+    }
+
     /// [`Self::eval_phrase`] for a query of one ASCII byte (a substring or nothing), as a key
     /// or [`NO_KEY`].
     #[inline]
     pub(super) fn eval_byte(&self, q: &Query, b: u8, e: u32) -> u64 {
-        let (Some(&first), Some(&end)) = (
-            self.ent_fields.get(e as usize),
-            self.ent_fields.get(e as usize + 1),
-        ) else {
+        // Most entities lack the letter: their fields' masks together say so at once.
+        if !q.at
+            && self
+                .ent_masks
+                .get(e as usize)
+                .is_some_and(|&m| m & q.mask == 0)
+        {
             return NO_KEY;
-        };
-        let (first, end) = (first as usize, end as usize);
-        let (Some(spans), Some(masks), Some(fields)) = (
-            self.starts.get(first..=end),
-            self.masks.get(first..end),
-            self.fields.get(first..end),
-        ) else {
+        }
+        let Some((spans, masks, fields)) = self.entity_fields(e) else {
             return NO_KEY;
         };
         let text = self.text.as_bytes();
@@ -263,15 +279,11 @@ impl SearchIndex {
 
     #[inline]
     pub(super) fn eval_phrase(&self, q: &Query, e: u32) -> Option<u64> {
-        let first = *self.ent_fields.get(e as usize)? as usize;
-        let end = *self.ent_fields.get(e as usize + 1)? as usize;
+        // Plain slices and an index: the zipped iterators kept their state on the stack.
+        let (spans, masks, fields) = self.entity_fields(e)?;
         let qb = q.folded.as_bytes();
         let ascii = q.mask & NON_ASCII == 0;
         let mut best: Option<(Tier, u64, Field)> = None;
-        // Plain slices and an index: the zipped iterators kept their state on the stack.
-        let spans = self.starts.get(first..=end)?;
-        let masks = self.masks.get(first..end)?;
-        let fields = self.fields.get(first..end)?;
         let text = self.text.as_bytes();
         for i in 0..masks.len() {
             let field = fields[i];
@@ -282,7 +294,7 @@ impl SearchIndex {
             }
             let span = spans[i] as usize..spans[i + 1] as usize;
             let mut t = text.get(span.clone()).unwrap_or(&[]);
-            let mut lanes = self.lanes_of(span).filter(|_| qb.len() <= SHORT_QUERY);
+            let lanes = self.lanes_of(span).filter(|_| qb.len() <= SHORT_QUERY);
             let mut cut = false;
             if field == Field::Email && !q.at {
                 let at = match &lanes {
@@ -291,9 +303,6 @@ impl SearchIndex {
                 };
                 if let Some(at) = at {
                     (t, cut) = (&t[..at], true);
-                    if let Some(l) = &mut lanes {
-                        l.truncate(at);
-                    }
                 }
             }
             // A subsequence cannot beat a substring already found.
@@ -305,7 +314,10 @@ impl SearchIndex {
                     proxy_score(&t, &q.chars).map(Match::Fuzzy)
                 })
             } else if let Some(l) = &lanes {
-                match_lanes(l, t, qb, fuzzy)
+                // The lanes hold the whole field: an e-mail's cut is a mask.
+                let valid = low_bits(t.len());
+                let bits = |k: usize| qb.get(k).map_or(0, |&c| l.eq(c) & valid);
+                match_bits(t, qb.len(), valid, bits, fuzzy)
             } else if qb.len() == 1 || !fuzzy {
                 find_bytes(t, qb).map(Match::At)
             } else {

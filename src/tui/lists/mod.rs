@@ -99,6 +99,12 @@ impl SearchJob {
             None => index.search(graph, &self.query, self.kind),
         }
     }
+
+    /// The query, the job's share of the hits it narrowed let go: the list then holds them
+    /// alone and can give them back to the index when the answer replaces them.
+    pub fn into_query(self) -> String {
+        self.query
+    }
 }
 
 #[derive(Clone)]
@@ -373,7 +379,8 @@ impl ListView {
     }
 
     /// Shows the hits of `query` (ranked: exact and prefix matches first), then the sort.
-    pub fn apply_hits(&mut self, graph: &Graph, query: &str, hits: Vec<Hit>) {
+    /// The hits replaced go back to `index` when nothing else holds them, for the next search.
+    pub fn apply_hits(&mut self, graph: &Graph, index: &SearchIndex, query: &str, hits: Vec<Hit>) {
         // Clearing the filter keeps what was selected in it; a new query starts at its best hit.
         let keep = if query.trim().is_empty() {
             self.selected_target()
@@ -386,7 +393,10 @@ impl ListView {
         } else {
             query.trim().to_owned()
         };
-        self.hits = Arc::new(hits);
+        let old = std::mem::replace(&mut self.hits, Arc::new(hits));
+        if let Ok(old) = Arc::try_unwrap(old) {
+            index.recycle(old);
+        }
         self.reshow(graph);
         self.sel = 0;
         self.offset = 0;
@@ -401,7 +411,7 @@ impl ListView {
             .search_job(query)
             .map(|j| j.run(graph, index))
             .unwrap_or_default();
-        self.apply_hits(graph, query, hits);
+        self.apply_hits(graph, index, query, hits);
     }
 
     pub fn set_sort(&mut self, graph: &Graph, sort: Sort) {
@@ -419,9 +429,15 @@ impl ListView {
             self.shown = None;
             return;
         }
+        // The last list's memory, refilled: at a million users a fresh one is page faults.
+        let mut last = self.shown.take().unwrap_or_default();
+        last.clear();
         let mut shown: Vec<u32> = if filtered {
             match self.spec {
-                ListSpec::Kind(_) => self.hits.iter().map(|h| h.target.ix).collect(),
+                ListSpec::Kind(_) => {
+                    last.extend(self.hits.iter().map(|h| h.target.ix));
+                    last
+                }
                 _ => {
                     // Rank of each matching entity (dense per kind: lists can mix kinds), then
                     // the rows of those entities in rank order.

@@ -57,7 +57,7 @@ fn apply(s: &mut State, a: Action) -> Vec<Effect> {
                 if let (Some(d), Some(l)) = (s.data.clone(), s.list.as_mut()) {
                     // The text as typed (a trailing space stays): no keystroke came since.
                     let typed = l.query.clone();
-                    l.apply_hits(&d.graph, &typed, hits);
+                    l.apply_hits(&d.graph, &d.index, &typed, hits);
                     fix_offsets(s);
                     refresh_detail(s);
                 }
