@@ -99,7 +99,12 @@ pub(super) fn match_bits(
     if m == 0 || m > t.len() || m > SHORT_QUERY {
         return None;
     }
-    let sub = (0..m).fold(valid, |sub, i| sub & bits(i) >> i);
+    // Each query byte's positions, asked for once.
+    let mut pos = [0u64; SHORT_QUERY];
+    for (i, slot) in pos[..m].iter_mut().enumerate() {
+        *slot = bits(i);
+    }
+    let sub = (0..m).fold(valid, |sub, i| sub & pos[i] >> i);
     if sub != 0 {
         return Some(Match::At(sub.trailing_zeros() as usize));
     }
@@ -107,12 +112,11 @@ pub(super) fn match_bits(
     if !fuzzy || m == 1 {
         return None;
     }
-    // The greedy leftmost subsequence that starts at a word start: its end, and each query
-    // byte's positions.
-    let mut pos = [0u64; SHORT_QUERY];
+    // The greedy leftmost subsequence that starts at a word start: its end (the first byte's
+    // positions kept to word starts).
     let mut end = None;
     for (i, slot) in pos[..m].iter_mut().enumerate() {
-        let mut b = bits(i);
+        let mut b = *slot;
         if i == 0 {
             let mut starts = 0;
             let mut rest = b;

@@ -25,6 +25,7 @@ use super::graph::Graph;
 
 mod keys;
 mod lanes;
+mod letters;
 mod matching;
 mod query;
 
@@ -159,6 +160,8 @@ pub struct SearchIndex {
     pool: keys::Pool<u64>,
     ents: keys::Pool<u32>,
     answers: keys::Pool<Hit>,
+    /// Every one-letter query's answer, once made (large indexes only).
+    letters: std::sync::OnceLock<letters::Letters>,
     /// Match short fields with SIMD lanes (off in tests, to compare with the byte-wise path).
     lanes: bool,
 }
@@ -216,6 +219,7 @@ impl SearchIndex {
             pool: keys::Pool::new(8),
             ents: keys::Pool::new(2),
             answers: keys::Pool::new(2),
+            letters: std::sync::OnceLock::new(),
             lanes: true,
         };
         for (k, kind) in Kind::ALL.into_iter().enumerate() {
@@ -376,6 +380,7 @@ impl SearchIndex {
             + self.fields.capacity()
             + 4 * self.ent_fields.capacity()
             + 4 * self.text_ids.capacity()
+            + self.letters_bytes()
     }
 }
 

@@ -6,9 +6,12 @@ use super::*;
 impl SearchIndex {
     /// Every entity matching `query`, best first. An empty query matches nothing.
     pub fn search(&self, graph: &Graph, query: &str, kinds: Option<Kind>) -> Vec<Hit> {
-        match Query::new(query) {
-            Some(q) => self.run(graph, &q, kinds, Scope::Range(self.range(kinds)), true),
-            None => Vec::new(),
+        let Some(q) = Query::new(query) else {
+            return Vec::new();
+        };
+        match self.letter_answer(graph, &q, kinds) {
+            Some(hits) => hits,
+            None => self.run(graph, &q, kinds, Scope::Range(self.range(kinds)), true),
         }
     }
 
@@ -117,13 +120,7 @@ impl SearchIndex {
         parallel: bool,
     ) -> Vec<Hit> {
         let keys = self.run_keys(graph, q, kinds, scope, parallel);
-        // Large answers only take the memory of an answer given back (small ones would keep
-        // megabytes for a few hits).
-        let mut hits = if keys.len() >= RECYCLED_MIN {
-            self.answers.take(keys.len())
-        } else {
-            Vec::with_capacity(keys.len())
-        };
+        let mut hits = self.answer_vec(keys.len());
         hits.extend(keys.iter().map(|&k| Hit {
             target: self.target(key_entity(k)),
             field: key_field(k),
@@ -131,6 +128,16 @@ impl SearchIndex {
         }));
         self.pool.give(keys);
         hits
+    }
+
+    /// An empty answer with room for `n` hits. Large answers take the memory of an answer
+    /// given back (small ones would keep megabytes for a few hits).
+    pub(super) fn answer_vec(&self, n: usize) -> Vec<Hit> {
+        if n >= RECYCLED_MIN {
+            self.answers.take(n)
+        } else {
+            Vec::with_capacity(n)
+        }
     }
 
     /// Evaluates `ents` (ascending), `scattered` when they are a list rather than a range, and

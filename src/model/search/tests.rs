@@ -833,3 +833,53 @@ fn the_radix_sort_of_scanned_keys_equals_a_full_sort() {
         assert_eq!(keys, expected, "{n} keys, {distinct} ranks");
     }
 }
+
+#[test]
+fn one_letter_answers_made_ahead_equal_the_scan() {
+    let mut users = synthetic(3_000, 60, 20).users;
+    users.extend([
+        user("u-1", "M", Some("m"), Some("m@m.example")),
+        user("u-2", "q9", None, Some("someone@x.example")),
+    ]);
+    let g = graph(
+        users,
+        &[(GID, "Mar Team"), ("g2", "#1 ~ team")],
+        &[("a1", "@app")],
+    );
+    let ix = SearchIndex::build(&g);
+    // Large indexes only: this one is not.
+    ix.prepare_letters(&g);
+    assert!(ix.letters.get().is_none());
+    ix.prepare_letters_from(&g, 0);
+    assert!(ix.letters_bytes() > 0);
+    let mut kinds: Vec<Option<Kind>> = Kind::ALL.into_iter().map(Some).collect();
+    kinds.push(None);
+    let mut answered = 0;
+    for c in "abcdefghijklmnopqrstuvwxyz0123456789MZ@. ".chars() {
+        let text = c.to_string();
+        for &k in &kinds {
+            let q = Query::new(&text);
+            let scanned = q.as_ref().map_or_else(Vec::new, |q| {
+                ix.run(&g, q, k, Scope::Range(ix.range(k)), false)
+            });
+            let made = q.as_ref().and_then(|q| ix.letter_answer(&g, q, k));
+            answered += usize::from(made.is_some());
+            assert_eq!(ix.search(&g, &text, k), scanned, "{c:?} {k:?}");
+            if let Some(made) = made {
+                assert_eq!(made, scanned, "{c:?} {k:?}");
+            }
+        }
+    }
+    // Every letter and digit (and 'M' and 'Z', folded), for each kind and for all of them.
+    assert_eq!(answered, 38 * kinds.len());
+    // An entity whose id is the letter: its id hit ranks first, so the scan answers.
+    let mut users = synthetic(500, 5, 5).users;
+    users.push(user("k", "kim", None, None));
+    let g = graph(users, &[], &[]);
+    let ix = SearchIndex::build(&g);
+    ix.prepare_letters_from(&g, 0);
+    let q = Query::new("k").unwrap();
+    assert!(ix.letter_answer(&g, &q, None).is_none());
+    let hits = ix.search(&g, "k", None);
+    assert_eq!((hits[0].field, hits[0].tier), (Field::Id, Tier::Exact));
+}
