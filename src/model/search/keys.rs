@@ -1,4 +1,5 @@
-//! A hit as a sortable `u64` (tier | rank | entity | field), and the parallel scan's halves.
+//! A hit as a sortable `u64` (tier | rank | entity | field), the parallel scan's chunks, and the
+//! working vectors kept between searches.
 
 use super::{Field, PARALLEL_MIN, Tier};
 

@@ -3,7 +3,8 @@
 //! The index is one contiguous lowercase `String` holding every searchable field (usernames,
 //! display names, emails, names), `u32` offsets into it, and a 64-bit character-class mask per
 //! field that rejects most fields with one AND. Ids are not copied into it: exact ids go through
-//! the graph's id maps, id prefixes compare the packed UUID bits.
+//! the graph's id maps, id prefixes compare the packed UUID bits. A field of up to 64 bytes is
+//! matched in SIMD lanes (`lanes`); large indexes make every one-letter answer ahead (`letters`).
 //!
 //! Ranking, best first: exact, prefix, substring, fuzzy (a subsequence inside one field). Within
 //! a tier: a match at a word start, an earlier match, a shorter text (fuzzy: the score), then the
