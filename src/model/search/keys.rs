@@ -19,9 +19,6 @@ pub(super) const ID_PREFIX: u64 = 1 << 33;
 /// Within a tier, e-mail matches follow every name and username match.
 pub(super) const EMAIL: u64 = 1 << 32;
 
-/// No key: field bits 7 name no field.
-pub(super) const NO_KEY: u64 = u64::MAX;
-
 /// The rank bits that order fields within a tier.
 pub(super) fn field_class(field: Field) -> u64 {
     if field == Field::Email { EMAIL } else { 0 }

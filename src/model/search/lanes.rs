@@ -58,6 +58,15 @@ impl Lanes {
     }
 }
 
+/// Where `c` first occurs in the field `t`, through its lanes when it has them.
+#[inline]
+pub(super) fn find_in(lanes: Option<&Lanes>, t: &[u8], c: u8) -> Option<usize> {
+    match lanes {
+        Some(l) => l.find(c),
+        None => t.iter().position(|&x| x == c),
+    }
+}
+
 /// The lowest set bit's position.
 #[inline]
 fn first_bit(bits: u64) -> Option<usize> {

@@ -3,7 +3,7 @@
 //! expensive search there is. After a load the explorer has the answer of every letter and digit
 //! made once, in the background, by the same search; a one-letter query then copies its answer.
 
-use super::keys::{FIELD_BITS, key_entity, key_field, key_tier};
+use super::keys::{ENT_BITS, FIELD_BITS, TIER_SHIFT, key_entity, key_field, key_tier};
 use super::{Field, Hit, Query, Scope, SearchIndex, Tier};
 use crate::model::address::Kind;
 use crate::model::entities::Id;
@@ -18,15 +18,16 @@ const SYMBOLS: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// Each symbol's answer over every entity, best first, an entry a hit: entity, field, tier.
 pub(super) struct Letters(Vec<Vec<u32>>);
 
-/// A hit in 32 bits: the entity (25 bits), its field (3), its tier (2).
+/// A hit in 32 bits: a key's entity and field bits (28), then its tier (2).
 fn pack(key: u64) -> u32 {
-    key_entity(key) << (FIELD_BITS + 2) | (key_field(key) as u32) << 2 | key_tier(key) as u32
+    let low = (key & ((1 << (ENT_BITS + FIELD_BITS)) - 1)) as u32;
+    low << 2 | key_tier(key) as u32
 }
 
 fn unpack(v: u32) -> (u32, Field, Tier) {
-    let field = Field::ALL[((v >> 2) as usize & 7).min(4)];
-    let tier = [Tier::Exact, Tier::Prefix, Tier::Substring, Tier::Fuzzy][v as usize & 3];
-    (v >> (FIELD_BITS + 2), field, tier)
+    let low = u64::from(v >> 2);
+    let tier = key_tier(u64::from(v & 3) << TIER_SHIFT);
+    (key_entity(low), key_field(low), tier)
 }
 
 impl SearchIndex {

@@ -167,14 +167,11 @@ impl SearchIndex {
             if let Some(a) = near.next() {
                 self.prefetch_text(a);
             }
-            if let Some(b) = byte {
-                let k = self.eval_byte(q, b, e);
-                if k != NO_KEY {
-                    part.hits.push(k);
-                }
-                continue;
-            }
-            match self.eval(q, e) {
+            let k = match byte {
+                Some(b) => self.eval_byte(q, b, e),
+                None => self.eval(q, e),
+            };
+            match k {
                 Some(k) if key_tier(k) == Tier::Fuzzy => part.fuzzy.push(k),
                 Some(k) => part.hits.push(k),
                 None => {}
@@ -233,10 +230,9 @@ impl SearchIndex {
         ))
     }
 
-    /// [`Self::eval_phrase`] for a query of one ASCII byte (a substring or nothing), as a key
-    /// or [`NO_KEY`].
+    /// [`Self::eval_phrase`] for a query of one ASCII byte: a substring or nothing.
     #[inline]
-    pub(super) fn eval_byte(&self, q: &Query, b: u8, e: u32) -> u64 {
+    pub(super) fn eval_byte(&self, q: &Query, b: u8, e: u32) -> Option<u64> {
         // Most entities lack the letter: their fields' masks together say so at once.
         if !q.at
             && self
@@ -244,13 +240,11 @@ impl SearchIndex {
                 .get(e as usize)
                 .is_some_and(|&m| m & q.mask == 0)
         {
-            return NO_KEY;
+            return None;
         }
-        let Some((spans, masks, fields)) = self.entity_fields(e) else {
-            return NO_KEY;
-        };
+        let (spans, masks, fields) = self.entity_fields(e)?;
         let text = self.text.as_bytes();
-        let mut best = NO_KEY;
+        let mut best = u64::MAX;
         for i in 0..masks.len() {
             let field = fields[i];
             // An e-mail's mask covers its local part only (none, when it repeats a field).
@@ -261,10 +255,7 @@ impl SearchIndex {
             let span = spans[i] as usize..spans[i + 1] as usize;
             let t = text.get(span.clone()).unwrap_or(&[]);
             let lanes = self.lanes_of(span);
-            let find = |c: u8| match &lanes {
-                Some(l) => l.find(c),
-                None => t.iter().position(|&x| x == c),
-            };
+            let find = |c: u8| find_in(lanes.as_ref(), t, c);
             let Some(pos) = find(b) else {
                 continue;
             };
@@ -281,7 +272,7 @@ impl SearchIndex {
             let (tier, rank) = substring_rank(searched, pos, 1, cut_at.is_some(), field);
             best = best.min(key(tier, rank | field_class(field), e, field));
         }
-        best
+        (best != u64::MAX).then_some(best)
     }
 
     #[inline]
@@ -304,11 +295,7 @@ impl SearchIndex {
             let lanes = self.lanes_of(span).filter(|_| qb.len() <= SHORT_QUERY);
             let mut cut = false;
             if field == Field::Email && !q.at {
-                let at = match &lanes {
-                    Some(l) => l.find(b'@'),
-                    None => t.iter().position(|&b| b == b'@'),
-                };
-                if let Some(at) = at {
+                if let Some(at) = find_in(lanes.as_ref(), t, b'@') {
                     (t, cut) = (&t[..at], true);
                 }
             }
