@@ -68,19 +68,24 @@ pub(super) struct Part {
 /// A parallel scan takes its entities this many at a time.
 const CHUNK: usize = 8192;
 
-/// `scan(0..n)` into parts made by `take`: on two threads when `n` is large, each taking the
-/// next chunk of entities in turn (one thread can run slower than the other: halves fixed in
-/// advance left the faster one idle). A thread's chunks ascend, so each part's keys are in
-/// entity order, as from one scan.
-pub(super) fn split<T, F>(n: usize, parallel: bool, take: T, scan: F) -> [Part; 2]
+/// `scan(0..n)` into parts made by `take`, each part then passed to `finish` by the thread that
+/// filled it: on two threads when `n` is large, each taking the next chunk of entities in turn
+/// (one thread can run slower than the other: halves fixed in advance left the faster one idle).
+/// A thread's chunks ascend, so each part's keys are in entity order, as from one scan.
+pub(super) fn split<T, F, D>(n: usize, parallel: bool, take: T, scan: F, finish: D) -> [Part; 2]
 where
     T: Fn() -> Part + Sync,
     F: Fn(std::ops::Range<usize>, &mut Part) + Sync,
+    D: Fn(&mut Part) + Sync,
 {
-    if n < PARALLEL_MIN || !parallel {
+    let alone = || {
         let mut part = take();
         scan(0..n, &mut part);
-        return [part, Part::default()];
+        finish(&mut part);
+        [part, Part::default()]
+    };
+    if n < PARALLEL_MIN || !parallel {
+        return alone();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
@@ -88,6 +93,7 @@ where
         loop {
             let start = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
             if start >= n {
+                finish(&mut part);
                 return part;
             }
             scan(start..(start + CHUNK).min(n), &mut part);
@@ -101,11 +107,7 @@ where
             // No thread: this one took every chunk.
             Err(_) => [mine, Part::default()],
             // A thread that died (impossible) lost its chunks: scan everything here.
-            Ok(Err(_)) => {
-                let mut part = take();
-                scan(0..n, &mut part);
-                [part, Part::default()]
-            }
+            Ok(Err(_)) => alone(),
         }
     })
 }

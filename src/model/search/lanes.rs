@@ -46,7 +46,12 @@ impl Lanes {
     /// Bit `i` set where byte `i` of the field is `c`.
     #[inline]
     pub(super) fn eq(&self, c: u8) -> u64 {
-        let p = u8x16::splat(c);
+        self.eq_splat(u8x16::splat(c))
+    }
+
+    /// [`Self::eq`] for a byte already repeated across a lane.
+    #[inline]
+    pub(super) fn eq_splat(&self, p: u8x16) -> u64 {
         let mask = |k: usize| u64::from(self.v[k].cmp_eq(p).move_mask() as u16) << (16 * k);
         (mask(0) | mask(1) | mask(2) | mask(3)) & self.valid
     }

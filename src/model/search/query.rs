@@ -78,14 +78,14 @@ impl SearchIndex {
             }
             Scope::List(l) => self.scan(q, l.get(r).unwrap_or(&[]).iter().copied(), true, part),
         };
-        let [mut a, mut b] = split(n, parallel, take, scan);
-        // Each part's keys arrived in entity order: a radix sort on their ranks sorts them.
-        let mut scratch = self.pool.take(0);
-        for part in [&mut a, &mut b] {
+        // Each part's keys arrive in entity order: a radix sort on their ranks sorts them.
+        let sort = |part: &mut Part| {
+            let mut scratch = self.pool.take(0);
             sort_scanned(&mut part.hits, &mut scratch);
             sort_scanned(&mut part.fuzzy, &mut scratch);
-        }
-        self.pool.give(scratch);
+            self.pool.give(scratch);
+        };
+        let [a, b] = split(n, parallel, take, scan, sort);
         let mut hits = merge(&self.pool, a.hits, b.hits);
         let mut fuzzy = merge(&self.pool, a.fuzzy, b.fuzzy);
         // Re-rank the best fuzzy candidates with the scorer.
@@ -149,17 +149,39 @@ impl SearchIndex {
         scattered: bool,
         part: &mut Part,
     ) {
+        // The first keystroke (one letter) searches everything: its own lean path.
+        if let (&[b], true) = (q.folded.as_bytes(), q.words.is_empty()) {
+            if b.is_ascii() {
+                return self.scan_with(ents, scattered, part, |e| self.eval_byte(q, b, e));
+            }
+        }
+        // The next few, with the query's length fixed at compile time.
+        macro_rules! short {
+            ($($m:literal)*) => {$(
+                if let Some(n) = Needle::<$m>::of(q) {
+                    return self.scan_with(ents, scattered, part, |e| self.eval_short(q, &n, e));
+                }
+            )*};
+        }
+        short!(2 3 4 5 6 7 8);
+        self.scan_with(ents, scattered, part, |e| self.eval(q, e))
+    }
+
+    /// [`Self::scan`] with each entity's key from `eval`.
+    #[inline]
+    fn scan_with(
+        &self,
+        ents: impl ExactSizeIterator<Item = u32> + Clone,
+        scattered: bool,
+        part: &mut Part,
+        eval: impl Fn(u32) -> Option<u64>,
+    ) {
         // The memory of the entities a few steps ahead is asked for early: a narrowing search
         // visits scattered entities, and waiting on each one's text was most of its time. (A
         // range is read in order: the CPU's own prefetcher does better there.)
         let ahead = |n| ents.clone().skip(if scattered { n } else { usize::MAX });
         let mut far = ahead(16);
         let mut near = ahead(8);
-        // The first keystroke (one letter) searches everything: its own lean path.
-        let byte = match (q.folded.as_bytes(), q.words.is_empty()) {
-            (&[b], true) if b.is_ascii() => Some(b),
-            _ => None,
-        };
         for e in ents {
             if let Some(a) = far.next() {
                 self.prefetch_entity(a);
@@ -167,11 +189,7 @@ impl SearchIndex {
             if let Some(a) = near.next() {
                 self.prefetch_text(a);
             }
-            let k = match byte {
-                Some(b) => self.eval_byte(q, b, e),
-                None => self.eval(q, e),
-            };
-            match k {
+            match eval(e) {
                 Some(k) if key_tier(k) == Tier::Fuzzy => part.fuzzy.push(k),
                 Some(k) => part.hits.push(k),
                 None => {}
@@ -184,7 +202,7 @@ impl SearchIndex {
     fn prefetch_entity(&self, e: u32) {
         if let Some(&f) = self.ent_fields.get(e as usize) {
             prefetch(self.starts.as_ptr().wrapping_add(f as usize).cast());
-            prefetch(self.masks.as_ptr().wrapping_add(f as usize).cast());
+            prefetch(self.marks.as_ptr().wrapping_add(f as usize).cast());
         }
     }
 
@@ -218,14 +236,14 @@ impl SearchIndex {
         Some(whole.map_or(worst, |k| k.min(worst)))
     }
 
-    /// Entity `e`'s field spans (one more than its fields), masks and fields.
+    /// Entity `e`'s field spans (one more than its fields), marks and fields.
     #[inline]
-    fn entity_fields(&self, e: u32) -> Option<(&[u32], &[u64], &[Field])> {
+    pub(super) fn entity_fields(&self, e: u32) -> Option<(&[u32], &[Marks], &[Field])> {
         let first = *self.ent_fields.get(e as usize)? as usize;
         let end = *self.ent_fields.get(e as usize + 1)? as usize;
         Some((
             self.starts.get(first..=end)?,
-            self.masks.get(first..end)?,
+            self.marks.get(first..end)?,
             self.fields.get(first..end)?,
         ))
     }
@@ -242,14 +260,14 @@ impl SearchIndex {
         {
             return None;
         }
-        let (spans, masks, fields) = self.entity_fields(e)?;
+        let (spans, marks, fields) = self.entity_fields(e)?;
         let text = self.text.as_bytes();
         let mut best = u64::MAX;
-        for i in 0..masks.len() {
+        for i in 0..marks.len() {
             let field = fields[i];
             // An e-mail's mask covers its local part only (none, when it repeats a field).
             let whole_email = q.at && field == Field::Email;
-            if masks[i] & q.mask == 0 && !whole_email {
+            if marks[i].mask & q.mask == 0 && !whole_email {
                 continue;
             }
             let span = spans[i] as usize..spans[i + 1] as usize;
@@ -278,16 +296,16 @@ impl SearchIndex {
     #[inline]
     pub(super) fn eval_phrase(&self, q: &Query, e: u32) -> Option<u64> {
         // Plain slices and an index: the zipped iterators kept their state on the stack.
-        let (spans, masks, fields) = self.entity_fields(e)?;
+        let (spans, marks, fields) = self.entity_fields(e)?;
         let qb = q.folded.as_bytes();
         let ascii = q.mask & NON_ASCII == 0;
         let mut best: Option<(Tier, u64, Field)> = None;
         let text = self.text.as_bytes();
-        for i in 0..masks.len() {
+        for i in 0..marks.len() {
             let field = fields[i];
             // An e-mail's mask covers its local part only.
             let whole_email = q.at && field == Field::Email;
-            if masks[i] & q.mask != q.mask && !whole_email {
+            if marks[i].mask & q.mask != q.mask && !whole_email {
                 continue;
             }
             let span = spans[i] as usize..spans[i + 1] as usize;

@@ -9,7 +9,7 @@ use crate::model::{AppIx, Group, GroupIx, Snapshot, User, UserIx};
 const UID: &str = "a8890eb9-38ea-469a-bc00-b64be7903633";
 const GID: &str = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 
-fn user(id: &str, username: &str, name: Option<&str>, email: Option<&str>) -> User {
+pub(super) fn user(id: &str, username: &str, name: Option<&str>, email: Option<&str>) -> User {
     let mut v = json!({"id": id, "username": username});
     if let Some(n) = name {
         v["name"] = json!({"formatted": n});
@@ -28,7 +28,7 @@ fn named<T: serde::de::DeserializeOwned>(id: &str, name: &str, extra: serde_json
     serde_json::from_value(v).unwrap()
 }
 
-fn graph(users: Vec<User>, groups: &[(&str, &str)], apps: &[(&str, &str)]) -> Graph {
+pub(super) fn graph(users: Vec<User>, groups: &[(&str, &str)], apps: &[(&str, &str)]) -> Graph {
     Graph::build(Snapshot {
         users,
         groups: groups
@@ -297,15 +297,19 @@ fn positions_for_substring_and_fuzzy() {
     assert!(ix.positions(&g, &h, "").is_empty());
 }
 
-#[test]
-fn the_lanes_matcher_agrees_with_the_bytewise_one() {
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move |n: u64| {
+/// A reproducible stream of numbers below `n` (xorshift), from `seed` (not zero).
+pub(super) fn below(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n: u64| {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
         seed % n
-    };
+    }
+}
+
+#[test]
+fn the_lanes_matcher_agrees_with_the_bytewise_one() {
+    let mut next = below(0x9e37_79b9_7f4a_7c15);
     // Word and non-word bytes, '@', NUL, and bytes of non-ASCII chars.
     let alphabet = b"abc.-@ \0\xc3\xa9";
     let mut fuzzy = 0;
