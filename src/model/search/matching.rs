@@ -260,6 +260,15 @@ impl Query {
     }
 }
 
+impl Query {
+    /// Whether a field of character classes `mask` may hold this query: it has every class of
+    /// the query, or it is an e-mail matched whole (its mask covers its local part only).
+    #[inline]
+    pub(super) fn may_match(&self, mask: u64, field: super::Field) -> bool {
+        mask & self.mask == self.mask || (self.at && field == super::Field::Email)
+    }
+}
+
 /// The bits and mask of a canonical lowercase UUID's prefix, if `q` is one.
 pub(super) fn uuid_prefix(q: &str) -> Option<(u128, u128)> {
     if q.len() > 36 {

@@ -265,9 +265,8 @@ impl SearchIndex {
         let mut best = u64::MAX;
         for i in 0..marks.len() {
             let field = fields[i];
-            // An e-mail's mask covers its local part only (none, when it repeats a field).
-            let whole_email = q.at && field == Field::Email;
-            if marks[i].mask & q.mask == 0 && !whole_email {
+            // (An e-mail's mask is none when its local part repeats a field.)
+            if !q.may_match(marks[i].mask, field) {
                 continue;
             }
             let span = spans[i] as usize..spans[i + 1] as usize;
@@ -303,9 +302,7 @@ impl SearchIndex {
         let text = self.text.as_bytes();
         for i in 0..marks.len() {
             let field = fields[i];
-            // An e-mail's mask covers its local part only.
-            let whole_email = q.at && field == Field::Email;
-            if marks[i].mask & q.mask != q.mask && !whole_email {
+            if !q.may_match(marks[i].mask, field) {
                 continue;
             }
             let span = spans[i] as usize..spans[i + 1] as usize;

@@ -45,22 +45,17 @@ impl SearchIndex {
         e: u32,
     ) -> Option<u64> {
         let (spans, marks, fields) = self.entity_fields(e)?;
-        let text = self.text.as_bytes();
         let mut best = u64::MAX;
         for i in 0..marks.len() {
             let field = fields[i];
-            // An e-mail's mask covers its local part only.
-            let whole_email = q.at && field == Field::Email;
-            if marks[i].mask & q.mask != q.mask && !whole_email {
+            if !q.may_match(marks[i].mask, field) {
                 continue;
             }
             let (start, len) = (spans[i] as usize, (spans[i + 1] - spans[i]) as usize);
-            let window = text.get(start..).and_then(|t| t.first_chunk());
-            let (Some(window), true) = (window, len <= LANE_BYTES && self.lanes) else {
+            let Some(l) = self.lanes_of(start..start + len) else {
                 // A long field (rare): the whole entity the general way.
                 return self.eval_phrase(q, e);
             };
-            let l = Lanes::new(window, len);
             // An e-mail is matched on its local part unless the query has an '@'.
             let (mut tlen, mut cut) = (len, false);
             if field == Field::Email && !q.at {
